@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+import type { Command } from "./command.js";
+import { NETBOOT_VERSION } from "../version.js";
+
+/**
+ * Subcommands, loaded on demand so `netboot wireguard status` does not pay for
+ * the HTTP server's start-up. Running the binary with only Matchbox flags (no
+ * subcommand) means `serve`, so a Matchbox container's `args` keep working.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import("./serve.js")).serveCommand,
+};
+
+function usage(): string {
+  const lines = [
+    `netboot ${NETBOOT_VERSION}: a Matchbox-compatible network boot server`,
+    "",
+    "Usage: netboot <command> [flags]     (no command: serve)",
+    "",
+    "Commands:",
+  ];
+  for (const name of Object.keys(COMMANDS)) lines.push(`  ${name}`);
+  lines.push("", "Run `netboot <command> --help` for a command's flags.");
+  return lines.join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first.startsWith("-")) {
+    if (first === "--help" || first === "-help" || first === "-h") {
+      process.stdout.write(usage() + "\n");
+      return 0;
+    }
+    return (await COMMANDS.serve!()).run(argv);
+  }
+  if (first === "help") {
+    process.stdout.write(usage() + "\n");
+    return 0;
+  }
+  const load = COMMANDS[first];
+  if (!load) {
+    process.stderr.write(`netboot: unknown command "${first}"\n\n${usage()}\n`);
+    return 1;
+  }
+  return (await load()).run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // serve keeps the process alive itself; other commands end here.
+    if (code !== undefined && code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`netboot: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
