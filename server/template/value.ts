@@ -1,0 +1,133 @@
+/**
+ * The Go values a template sees, modelled on JSON data as Go's encoding/json
+ * decodes it into interface{}:
+ *
+ *   JS null / undefined → nil            JS number → float64
+ *   JS string → string                   JS boolean → bool
+ *   JS array → []interface {}            plain object → map[string]interface {}
+ *   bigint → int (template constants, len, range indices)
+ *   GoUint8 → uint8 (a byte from `index` on a string)
+ */
+import { formatGoFloat } from "./floatfmt.js";
+
+export { formatGoFloat };
+
+export class GoUint8 {
+  constructor(readonly value: number) {}
+}
+
+export type GoMap = { [key: string]: unknown };
+
+export type Kind = "nil" | "bool" | "string" | "float64" | "int" | "uint8" | "slice" | "map";
+
+export function kindOf(v: unknown): Kind {
+  switch (typeof v) {
+    case "string":
+      return "string";
+    case "number":
+      return "float64";
+    case "boolean":
+      return "bool";
+    case "bigint":
+      return "int";
+    case "object":
+      if (v === null) return "nil";
+      if (Array.isArray(v)) return "slice";
+      if (v instanceof GoUint8) return "uint8";
+      return "map";
+    default:
+      return "nil";
+  }
+}
+
+/** Go's %T of a value. */
+export function goTypeName(v: unknown): string {
+  switch (kindOf(v)) {
+    case "nil":
+      return "<nil>";
+    case "slice":
+      return "[]interface {}";
+    case "map":
+      return "map[string]interface {}";
+    default:
+      return kindOf(v);
+  }
+}
+
+/** The truth of a value as `if`, `with`, `and`, `or` and `not` see it. */
+export function isTrue(v: unknown): boolean {
+  switch (kindOf(v)) {
+    case "nil":
+      return false;
+    case "bool":
+      return v as boolean;
+    case "string":
+      return (v as string).length > 0;
+    case "float64":
+      return (v as number) !== 0;
+    case "int":
+      return (v as bigint) !== 0n;
+    case "uint8":
+      return (v as GoUint8).value !== 0;
+    case "slice":
+      return (v as unknown[]).length > 0;
+    case "map":
+      return Object.keys(v as GoMap).length > 0;
+  }
+}
+
+/** Go compares strings by their UTF-8 bytes, which is code point order. */
+export function compareGoStrings(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(i);
+    if (ca === cb) continue;
+    if (ca >= 0xd800 && cb >= 0xd800) {
+      const pa = a.codePointAt(i)!;
+      const pb = b.codePointAt(i)!;
+      if (pa !== pb) return pa < pb ? -1 : 1;
+      continue;
+    }
+    return ca < cb ? -1 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+}
+
+/** The keys of a map in the order Go's fmt and range use: sorted. */
+export function sortedKeys(m: GoMap): string[] {
+  return Object.keys(m).sort(compareGoStrings);
+}
+
+/** Go's fmt %v (and %+v, the same for these kinds) of a value nested in a larger one. */
+export function formatValueV(v: unknown): string {
+  switch (kindOf(v)) {
+    case "nil":
+      return "<nil>";
+    case "bool":
+      return v ? "true" : "false";
+    case "string":
+      return v as string;
+    case "float64":
+      return formatGoFloat(v as number);
+    case "int":
+      return (v as bigint).toString();
+    case "uint8":
+      return String((v as GoUint8).value);
+    case "slice":
+      return "[" + (v as unknown[]).map(formatValueV).join(" ") + "]";
+    case "map": {
+      const m = v as GoMap;
+      return "map[" + sortedKeys(m).map((k) => k + ":" + formatValueV(m[k])).join(" ") + "]";
+    }
+  }
+}
+
+/**
+ * A value printed the way a template action prints it: Go's %v, except that a
+ * top-level nil prints as `<no value>`.
+ */
+export function goPrint(value: unknown): string {
+  if (kindOf(value) === "nil") return "<no value>";
+  return formatValueV(value);
+}
