@@ -89,7 +89,8 @@ Files of one data folder as a map name → content: the chart's files/<folder>/*
 {{- range $name, $content := index $root.Values.data $folder }}
 {{- $_ := set $files $name $content }}
 {{- end }}
-{{- toYaml $files }}
+{{- /* JSON, not YAML: toYaml drops a file's final newline. */}}
+{{- toJson $files }}
 {{- end }}
 
 {{- define "netboot.wireguardSecretName" -}}
@@ -105,4 +106,15 @@ Files of one data folder as a map name → content: the chart's files/<folder>/*
 {{- if and .Values.wireguard.enabled (not .Values.wireguard.existingSecret) (empty .Values.wireguard.state) }}
 {{- fail "wireguard.enabled is true but no keys were given: run `netboot wireguard init --output values > wireguard-values.yaml` and pass `-f wireguard-values.yaml`, or set wireguard.existingSecret (or set wireguard.enabled=false)" }}
 {{- end }}
+{{- end }}
+
+{{/* An HTTP probe of the netboot container from a livenessProbe/readinessProbe value block. */}}
+{{- define "netboot.httpProbe" -}}
+httpGet:
+  path: {{ .path }}
+  port: http
+initialDelaySeconds: {{ .initialDelaySeconds }}
+periodSeconds: {{ .periodSeconds }}
+timeoutSeconds: {{ .timeoutSeconds }}
+failureThreshold: {{ .failureThreshold }}
 {{- end }}
