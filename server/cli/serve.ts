@@ -1,0 +1,62 @@
+import { readFileSync } from "node:fs";
+import type { Command } from "./command.js";
+import { flagUsage, UsageError } from "../config/flags.js";
+import { parseServeConfig, SERVE_FLAGS, type ServeConfig } from "../config/serve-config.js";
+import { NETBOOT_VERSION } from "../version.js";
+import { startServer } from "../http/server.js";
+import { createLogger } from "../observe/logger.js";
+
+const USAGE = `Usage: netboot serve [flags]    (also: netboot [flags])
+
+Serves a Matchbox data directory: /boot.ipxe, /ipxe, /grub, /ignition,
+/generic, /cloud, /metadata and /assets/. Flags take one or two dashes and a
+value after '=' or a space; each can also be set with its MATCHBOX_*
+environment variable, which applies when the flag is not given.
+
+Flags:
+${flagUsage(SERVE_FLAGS)}
+`;
+
+export const serveCommand: Command = {
+  summary: "serve a data directory over HTTP (the default command)",
+  async run(argv) {
+    let config: ServeConfig;
+    try {
+      const request = parseServeConfig(argv, process.env);
+      if (request.kind === "help") {
+        process.stdout.write(USAGE);
+        return 0;
+      }
+      if (request.kind === "version") {
+        process.stdout.write(`${NETBOOT_VERSION}\n`);
+        return 0;
+      }
+      config = request.config;
+    } catch (err) {
+      if (err instanceof UsageError) {
+        process.stderr.write(`netboot: ${err.message}\n`);
+        return 1;
+      }
+      throw err;
+    }
+
+    const logger = createLogger(config.logLevel);
+    for (const feature of config.unsupported) logger.warn(`netboot does not serve ${feature}`);
+    const https = config.tls ? { key: readFileSync(config.tls.keyFile), cert: readFileSync(config.tls.certFile) } : undefined;
+    const server = await startServer(config, logger, https);
+
+    const shutdown = (signal: string) => {
+      logger.info({ signal, graceMs: config.shutdownGraceMs }, "shutting down: no new connections, finishing requests");
+      void server.close(config.shutdownGraceMs).then(() => {
+        logger.info("stopped");
+        logger.flush();
+        process.exit(0);
+      });
+    };
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+    process.once("SIGINT", () => shutdown("SIGINT"));
+    process.on("SIGHUP", () => void server.store.reload("SIGHUP"));
+    // Keep running: the listening socket holds the event loop open.
+    return new Promise<number>(() => undefined);
+  },
+};

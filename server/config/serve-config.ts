@@ -1,0 +1,135 @@
+import { statSync } from "node:fs";
+import path from "node:path";
+import { parseFlags, type FlagSpecs, UsageError } from "./flags.js";
+
+/** Matchbox's flags (same names, defaults and MATCHBOX_* variables), plus netboot's own. */
+export const SERVE_FLAGS: FlagSpecs = {
+  address: { type: "string", default: "127.0.0.1:8080", env: true, description: "HTTP listen address" },
+  "data-path": { type: "string", default: "/var/lib/matchbox", env: true, description: "Path to the data directory (groups/, profiles/, ignition/, generic/, cloud/)" },
+  "assets-path": { type: "string", default: "/var/lib/matchbox/assets", env: true, description: "Path to static assets served at /assets/ ('' disables them)" },
+  "log-level": { type: "string", default: "info", env: true, description: "Log level: panic, fatal, error, warn, warning, info, debug, trace" },
+  "rpc-address": { type: "string", default: "", env: true, description: "gRPC listen address (not served by netboot: manage the data directory's files instead)" },
+  "cert-file": { type: "string", default: "/etc/matchbox/server.crt", env: true, description: "gRPC server certificate (accepted for compatibility)" },
+  "key-file": { type: "string", default: "/etc/matchbox/server.key", env: true, description: "gRPC server private key (accepted for compatibility)" },
+  "ca-file": { type: "string", default: "/etc/matchbox/ca.crt", env: true, description: "gRPC client CA (accepted for compatibility)" },
+  "web-ssl": { type: "boolean", default: false, env: true, description: "Serve HTTPS instead of HTTP" },
+  "web-cert-file": { type: "string", default: "/etc/matchbox/ssl/server.crt", env: true, description: "HTTPS certificate" },
+  "web-key-file": { type: "string", default: "/etc/matchbox/ssl/server.key", env: true, description: "HTTPS private key" },
+  "key-ring-path": { type: "string", default: "", env: true, description: "OpenPGP key ring for signatures (not supported by netboot)" },
+  "debug-address": { type: "string", default: "", env: true, description: "Serve the read-only views (/explain, /machines, /metrics) on this address instead of the main one; 'off' disables them" },
+  "shutdown-grace": { type: "string", default: "30s", env: true, description: "How long SIGTERM waits for in-flight requests (e.g. 30s, 500ms)" },
+  version: { type: "boolean", default: false, env: true, description: "Print the version and exit" },
+  help: { type: "boolean", default: false, env: true, description: "Print usage and exit" },
+};
+
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace";
+
+/** Matchbox's (logrus) level names → pino's. */
+const LOG_LEVELS: Record<string, LogLevel> = {
+  panic: "fatal",
+  fatal: "fatal",
+  error: "error",
+  warn: "warn",
+  warning: "warn",
+  info: "info",
+  debug: "debug",
+  trace: "trace",
+};
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export interface ServeConfig {
+  listen: ListenAddress;
+  dataPath: string;
+  /** undefined: assets disabled. */
+  assetsPath: string | undefined;
+  logLevel: LogLevel;
+  tls: { certFile: string; keyFile: string } | undefined;
+  /** "main": on the main listener; "off": disabled; else a separate listener. */
+  debugViews: "main" | "off" | ListenAddress;
+  shutdownGraceMs: number;
+  /** Matchbox features netboot accepts but does not serve, to warn about at start. */
+  unsupported: string[];
+}
+
+export type ServeRequest = { kind: "help" } | { kind: "version" } | { kind: "serve"; config: ServeConfig };
+
+export function parseListenAddress(text: string, flag: string): ListenAddress {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text);
+  if (!match) throw new UsageError(`invalid ${flag} "${text}": want HOST:PORT`);
+  const port = Number(match[3]);
+  if (port > 65535) throw new UsageError(`invalid ${flag} "${text}": port out of range`);
+  const host = match[1] ?? match[2] ?? "";
+  return { host: host === "" ? "0.0.0.0" : host, port };
+}
+
+export function parseDuration(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
+  if (!match) throw new UsageError(`invalid ${flag} "${text}": want a duration such as 30s or 500ms`);
+  const factor = { ms: 1, s: 1000, m: 60_000 }[match[2] as "ms" | "s" | "m"];
+  return Number(match[1]) * factor;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The one place where `netboot serve`'s command line and environment become a Config. */
+export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServeRequest {
+  const { values, positionals } = parseFlags(argv, SERVE_FLAGS, env);
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+
+  const dataPath = values["data-path"] as string;
+  if (!isDirectory(dataPath)) throw new UsageError(`A valid -data-path is required: ${dataPath} is not a directory`);
+  const assetsFlag = values["assets-path"] as string;
+  if (assetsFlag !== "" && !isDirectory(assetsFlag)) {
+    throw new UsageError(`Provide a valid -assets-path or '' to disable asset serving: ${assetsFlag}`);
+  }
+  const level = LOG_LEVELS[values["log-level"] as string];
+  if (!level) throw new UsageError(`invalid -log-level "${values["log-level"]}": use one of ${Object.keys(LOG_LEVELS).join(", ")}`);
+
+  let tls: ServeConfig["tls"];
+  if (values["web-ssl"]) {
+    const certFile = values["web-cert-file"] as string;
+    const keyFile = values["web-key-file"] as string;
+    for (const [flag, file] of [["-web-cert-file", certFile], ["-web-key-file", keyFile]] as const) {
+      try {
+        statSync(file);
+      } catch {
+        throw new UsageError(`-web-ssl needs ${flag}: cannot read ${file}`);
+      }
+    }
+    tls = { certFile, keyFile };
+  }
+
+  const debugFlag = values["debug-address"] as string;
+  const debugViews: ServeConfig["debugViews"] =
+    debugFlag === "" ? "main" : debugFlag === "off" ? "off" : parseListenAddress(debugFlag, "-debug-address");
+
+  const unsupported: string[] = [];
+  if (values["rpc-address"]) unsupported.push("-rpc-address (Matchbox's gRPC API): manage the data directory's files instead");
+  if (values["key-ring-path"]) unsupported.push("-key-ring-path (OpenPGP signatures of responses)");
+
+  return {
+    kind: "serve",
+    config: {
+      listen: parseListenAddress(values.address as string, "-address"),
+      dataPath: path.resolve(dataPath),
+      assetsPath: assetsFlag === "" ? undefined : path.resolve(assetsFlag),
+      logLevel: level,
+      tls,
+      debugViews,
+      shutdownGraceMs: parseDuration(values["shutdown-grace"] as string, "-shutdown-grace"),
+      unsupported,
+    },
+  };
+}

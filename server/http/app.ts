@@ -1,0 +1,136 @@
+import fastifyStatic from "@fastify/static";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import { labelsFromQuery } from "../match/labels.js";
+import { oneLine } from "../errors.js";
+import { percentDecode } from "../util/percent.js";
+import type { DataStore } from "../store/store.js";
+import { ASSETS_PREFIX, renderListing, serveAsset } from "./assets.js";
+import { bootRoutes, type MachineHandler } from "./boot-routes.js";
+import { cleanPath, encodePathForLocation, splitTarget } from "./canonical.js";
+import { sendNotFound, sendText } from "./respond.js";
+import { templateRoutes } from "./template-routes.js";
+import { HTTP_LIMITS } from "./limits.js";
+
+export interface AppOptions {
+  store: DataStore;
+  /** undefined: /assets/ is not served. */
+  assetsPath: string | undefined;
+  logger: Logger;
+  https?: { key: Buffer; cert: Buffer };
+  /** Extra routes (read-only views) registered on this app, by exact path. */
+  extraRoutes?: Record<string, (request: FastifyRequest, reply: FastifyReply) => unknown>;
+}
+
+const MACHINE_ROUTES: Record<string, MachineHandler> = { ...bootRoutes, ...templateRoutes };
+
+/**
+ * The boot server's HTTP app. Like Matchbox's Go ServeMux, every method is
+ * accepted on every route, paths match exactly, non-canonical paths are
+ * redirected, and anything else is `404 page not found`.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const logger = options.logger as unknown as FastifyBaseLogger;
+  const app = Fastify({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    https: options.https ?? null,
+    bodyLimit: HTTP_LIMITS.maxBodyBytes,
+    maxParamLength: HTTP_LIMITS.maxUrlBytes,
+    keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
+    requestTimeout: HTTP_LIMITS.requestTimeoutMs,
+    connectionTimeout: 0,
+    return503OnClosing: false,
+    forceCloseConnections: false,
+    routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
+  });
+  app.server.headersTimeout = HTTP_LIMITS.headersTimeoutMs;
+
+  // Request bodies mean nothing to a boot server (Matchbox ignores them): never parse one.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", (_request, _payload, done) => done(null, undefined));
+
+  await app.register(fastifyStatic, {
+    root: options.assetsPath ?? process.cwd(),
+    serve: false,
+    dotfiles: "allow",
+    cacheControl: false,
+    redirect: true,
+    index: ["index.html"],
+    list: { format: "html", render: renderListing },
+  });
+
+  app.decorateRequest("outcome", null as never);
+  app.addHook("onRequest", async (request) => {
+    request.outcome = {};
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const o = request.outcome ?? {};
+    const line = {
+      method: request.method,
+      url: request.url,
+      endpoint: o.endpoint,
+      labels: o.labels,
+      group: o.group,
+      profile: o.profile,
+      status: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 10) / 10,
+      reason: o.reason,
+      error: o.error,
+      remote: request.ip,
+    };
+    if (reply.statusCode >= 500) request.log.error(line, "request");
+    else request.log.info(line, "request");
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const err = error as { statusCode?: number; message?: string };
+    request.log.error({ err: error, url: request.url }, "request failed");
+    const status = err.statusCode;
+    if (status && status >= 400 && status < 500) {
+      return reply.code(status).header("content-type", "text/plain; charset=utf-8").send(`${status} ${oneLine(err.message ?? "bad request")}\n`);
+    }
+    return reply.code(500).header("content-type", "text/plain; charset=utf-8").send("500 internal server error\n");
+  });
+  app.setNotFoundHandler((_request, reply) => sendNotFound(reply));
+
+  const dispatch = async (request: FastifyRequest, reply: FastifyReply) => {
+    const { rawPath, rawQuery } = splitTarget(request.url);
+    const decoded = percentDecode(rawPath, false);
+    if (decoded === undefined) {
+      request.outcome.reason = "bad path";
+      return reply.code(400).header("content-type", "text/plain; charset=utf-8").send("400 Bad Request: invalid URL escape\n");
+    }
+    const clean = cleanPath(decoded);
+    if (clean !== decoded) {
+      request.outcome.reason = "redirect";
+      return reply.redirect(encodePathForLocation(clean) + (rawQuery ? "?" + rawQuery : ""), 301);
+    }
+    const machine = MACHINE_ROUTES[decoded];
+    if (machine) {
+      const { labels } = labelsFromQuery(rawQuery);
+      request.outcome.endpoint = decoded;
+      request.outcome.labels = Object.fromEntries(labels);
+      return machine({ snapshot: options.store.current, labels, rawQuery }, reply);
+    }
+    const extra = options.extraRoutes?.[decoded];
+    if (extra) {
+      request.outcome.endpoint = decoded;
+      return extra(request, reply);
+    }
+    if (decoded === "/") {
+      request.outcome.endpoint = "/";
+      return sendText(reply, "netboot\n");
+    }
+    if (options.assetsPath !== undefined) {
+      if (decoded === "/assets") return reply.redirect("/assets/" + (rawQuery ? "?" + rawQuery : ""), 301);
+      if (decoded.startsWith(ASSETS_PREFIX)) {
+        return serveAsset(request, reply, options.assetsPath, decoded.slice(ASSETS_PREFIX.length));
+      }
+    }
+    return sendNotFound(reply);
+  };
+
+  app.route({ method: app.supportedMethods, url: "*", handler: dispatch });
+  app.route({ method: app.supportedMethods, url: "/", handler: dispatch });
+  return app;
+}

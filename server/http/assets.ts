@@ -1,0 +1,41 @@
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { sendNotFound } from "./respond.js";
+
+export const ASSETS_PREFIX = "/assets/";
+
+/** Go's directory listing, close enough for people and scripts that scrape hrefs. */
+export function renderListing(dirs: { name: string; href: string }[], files: { name: string; href: string }[]): string {
+  const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&#34;").replace(/'/g, "&#39;");
+  const entries = [
+    ...dirs.map((d) => ({ name: d.name + "/" })),
+    ...files.map((f) => ({ name: f.name })),
+  ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const links = entries.map((e) => `<a href="${escape(encodeURI(e.name))}">${escape(e.name)}</a>\n`).join("");
+  return `<!doctype html>\n<meta name="viewport" content="width=device-width">\n<pre>\n${links}</pre>\n`;
+}
+
+/**
+ * Serves a file under the assets root with @fastify/static (Range, HEAD,
+ * ETag/Last-Modified and 304, directory redirects). `relative` is already
+ * decoded and cleaned; what could still leave the root is refused here: NUL,
+ * backslashes, and symlinks whose target is outside the root.
+ */
+export async function serveAsset(request: FastifyRequest, reply: FastifyReply, assetsRoot: string, relative: string): Promise<FastifyReply> {
+  request.outcome.endpoint = "/assets/";
+  if (relative.includes("\0") || relative.includes("\\") || relative.split("/").includes("..")) {
+    return sendNotFound(reply, "refused path");
+  }
+  const realRoot = await fs.realpath(assetsRoot);
+  if (relative !== "") {
+    let target: string;
+    try {
+      target = await fs.realpath(path.join(assetsRoot, relative));
+    } catch {
+      return sendNotFound(reply, "no such asset");
+    }
+    if (target !== realRoot && !target.startsWith(realRoot + path.sep)) return sendNotFound(reply, "refused path");
+  }
+  return reply.sendFile(relative === "" ? "/" : "/" + relative, realRoot);
+}

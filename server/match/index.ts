@@ -1,0 +1,77 @@
+import { compareBytes, selectorMatches, selectorString, type MatchableGroup } from "./group.js";
+
+/**
+ * Groups in precedence order with a lookup index, so that selecting a group
+ * costs about the same for ten groups as for a hundred thousand.
+ *
+ * Each group with a selector is filed under one of its pairs (its smallest key
+ * and that key's value): it can only match a request whose label for that key
+ * has that value. A request therefore only tests the groups filed under its
+ * own label values (plus the catch-all groups), and the best-ranked match wins.
+ */
+export class GroupIndex<G extends MatchableGroup> {
+  /** All groups, best-ranked first. */
+  readonly ranked: readonly G[];
+  private readonly rank = new Map<G, number>();
+  private readonly byPair = new Map<string, Map<string, G[]>>();
+  private readonly catchAll: G[] = [];
+
+  constructor(groups: Iterable<G>) {
+    const keyed = [...groups].map((group) => ({ group, key: selectorString(group.selector) }));
+    // Precedence: more selector pairs first; for equal counts the greater
+    // selector string first; identical selectors by file name.
+    keyed.sort((a, b) => {
+      const countA = Object.keys(a.group.selector).length;
+      const countB = Object.keys(b.group.selector).length;
+      if (countA !== countB) return countB - countA;
+      return compareBytes(b.key, a.key) || compareBytes(a.group.file, b.group.file);
+    });
+    this.ranked = keyed.map((k) => k.group);
+    this.ranked.forEach((group, position) => {
+      this.rank.set(group, position);
+      const keys = Object.keys(group.selector).sort(compareBytes);
+      const indexKey = keys[0];
+      if (indexKey === undefined) {
+        this.catchAll.push(group);
+        return;
+      }
+      let byValue = this.byPair.get(indexKey);
+      if (!byValue) this.byPair.set(indexKey, (byValue = new Map()));
+      const value = group.selector[indexKey]!;
+      const bucket = byValue.get(value);
+      if (bucket) bucket.push(group);
+      else byValue.set(value, [group]);
+    });
+  }
+
+  get size(): number {
+    return this.ranked.length;
+  }
+
+  /** The best-ranked group whose selector matches the labels, or undefined. */
+  select(labels: ReadonlyMap<string, string>): G | undefined {
+    let best: G | undefined;
+    let bestRank = Infinity;
+    const consider = (bucket: readonly G[] | undefined) => {
+      if (!bucket) return;
+      // Buckets are in rank order: the first match in a bucket is its best.
+      for (const group of bucket) {
+        const rank = this.rank.get(group)!;
+        if (rank >= bestRank) return;
+        if (selectorMatches(group.selector, labels)) {
+          best = group;
+          bestRank = rank;
+          return;
+        }
+      }
+    };
+    for (const [key, byValue] of this.byPair) consider(byValue.get(labels.get(key) ?? ""));
+    consider(this.catchAll);
+    return best;
+  }
+
+  /** Every group in precedence order, with whether it matches: for explaining a selection. */
+  candidates(labels: ReadonlyMap<string, string>): { group: G; matches: boolean }[] {
+    return this.ranked.map((group) => ({ group, matches: selectorMatches(group.selector, labels) }));
+  }
+}

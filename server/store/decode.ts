@@ -1,0 +1,99 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { isMacKey, parseMac } from "../match/mac.js";
+import { DocumentError, escapePointer } from "./document.js";
+import { GROUP_SCHEMA, PROFILE_SCHEMA } from "./schema.js";
+import type { Boot, Group, JsonObject, Profile } from "./types.js";
+
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+const validateGroup = ajv.compile(GROUP_SCHEMA);
+const validateProfile = ajv.compile(PROFILE_SCHEMA);
+
+const GROUP_FIELDS = ["id", "name", "profile", "selector", "metadata"];
+const PROFILE_FIELDS = ["id", "name", "ignition_id", "generic_id", "cloud_id", "boot"];
+const BOOT_FIELDS = ["kernel", "initrd", "args"];
+
+/**
+ * Go's encoding/json matches object keys to struct fields without regard to
+ * case, and the last key for a field wins. Unknown keys are dropped.
+ */
+function foldFields(value: unknown, fields: readonly string[]): unknown {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  const folded: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const field = fields.find((f) => f.length === key.length && f === key.toLowerCase());
+    if (field !== undefined) folded[field] = v;
+  }
+  return folded;
+}
+
+function schemaError(errors: ErrorObject[] | null | undefined): DocumentError {
+  const first = errors?.[0];
+  if (!first) return new DocumentError("invalid document");
+  let pointer = first.instancePath;
+  let message = first.message ?? "is invalid";
+  if (first.keyword === "required") {
+    const missing = (first.params as { missingProperty: string }).missingProperty;
+    pointer = `${pointer}/${escapePointer(missing)}`;
+    message = "is required";
+  } else if (first.keyword === "minLength" && first.params && (first.params as { limit: number }).limit === 1) {
+    message = "must not be empty";
+  }
+  return new DocumentError(message, pointer || "/");
+}
+
+function check(validate: ValidateFunction, value: unknown): void {
+  if (!validate(value)) throw schemaError(validate.errors);
+}
+
+/** A group from a parsed document; throws DocumentError. `null` is an empty, catch-all group. */
+export function decodeGroup(document: unknown, file: string): Group {
+  const doc = foldFields(document, GROUP_FIELDS) as Record<string, unknown> | null;
+  check(validateGroup, doc);
+  const selector: Record<string, string> = {};
+  for (const [key, value] of Object.entries((doc?.selector as Record<string, string | null> | null) ?? {})) {
+    let normalised = value ?? "";
+    if (isMacKey(key)) {
+      const mac = parseMac(normalised);
+      if (mac === undefined) {
+        throw new DocumentError(`address ${normalised}: invalid MAC address`, `/selector/${escapePointer(key)}`);
+      }
+      normalised = mac;
+    }
+    selector[key] = normalised;
+  }
+  return {
+    id: (doc?.id as string | null) ?? "",
+    name: (doc?.name as string | null) ?? "",
+    profile: (doc?.profile as string | null) ?? "",
+    selector,
+    metadata: (doc?.metadata as JsonObject | null) ?? null,
+    file,
+  };
+}
+
+/** A profile from a parsed document; throws DocumentError. */
+export function decodeProfile(document: unknown, file: string): Profile {
+  const doc = foldFields(document, PROFILE_FIELDS) as Record<string, unknown>;
+  if (doc && typeof doc === "object" && !Array.isArray(doc) && doc.boot !== undefined) {
+    doc.boot = foldFields(doc.boot, BOOT_FIELDS);
+  }
+  check(validateProfile, doc);
+  const boot = doc.boot as { kernel?: string | null; initrd?: (string | null)[] | null; args?: (string | null)[] | null } | null | undefined;
+  return {
+    id: doc.id as string,
+    name: (doc.name as string | null) ?? "",
+    ignitionId: (doc.ignition_id as string | null) ?? "",
+    genericId: (doc.generic_id as string | null) ?? "",
+    cloudId: (doc.cloud_id as string | null) ?? "",
+    boot: boot ? decodeBoot(boot) : null,
+    file,
+  };
+}
+
+function decodeBoot(boot: { kernel?: string | null; initrd?: (string | null)[] | null; args?: (string | null)[] | null }): Boot {
+  return {
+    kernel: boot.kernel ?? "",
+    initrd: (boot.initrd ?? []).map((s) => s ?? ""),
+    args: (boot.args ?? []).map((s) => s ?? ""),
+  };
+}

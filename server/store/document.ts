@@ -1,0 +1,89 @@
+import yaml from "js-yaml";
+import { STORE_LIMITS } from "./limits.js";
+
+/** A document that cannot be read, with where (JSON pointer) when known. */
+export class DocumentError extends Error {
+  constructor(
+    message: string,
+    readonly pointer?: string,
+  ) {
+    super(message);
+    this.name = "DocumentError";
+  }
+}
+
+export type DocumentFormat = "json" | "yaml";
+
+export function formatOf(file: string): DocumentFormat | undefined {
+  if (file.endsWith(".json")) return "json";
+  if (file.endsWith(".yaml") || file.endsWith(".yml")) return "yaml";
+  return undefined;
+}
+
+/**
+ * Parses a group or profile document. JSON follows Go's encoding/json (the
+ * last of duplicate keys wins); YAML uses the core schema (no dates, no custom
+ * tags) and must not expand its aliases beyond a bound.
+ */
+export function parseDocument(text: string, format: DocumentFormat): unknown {
+  if (Buffer.byteLength(text, "utf8") > STORE_LIMITS.maxDocumentBytes) {
+    throw new DocumentError(`document is larger than ${STORE_LIMITS.maxDocumentBytes} bytes`);
+  }
+  let value: unknown;
+  if (format === "json") {
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new DocumentError(`invalid JSON: ${(err as Error).message}`);
+    }
+  } else {
+    try {
+      value = yaml.load(text, { schema: yaml.CORE_SCHEMA });
+    } catch (err) {
+      const e = err as yaml.YAMLException;
+      const where = e.mark ? ` at line ${e.mark.line + 1}, column ${e.mark.column + 1}` : "";
+      throw new DocumentError(`invalid YAML${where}: ${e.reason ?? e.message}`);
+    }
+    // An empty YAML document is `null`, as a JSON file holding `null`.
+    if (value === undefined) value = null;
+  }
+  checkShape(value);
+  return value;
+}
+
+/**
+ * Rejects documents whose alias-expanded size or depth is beyond the limits
+ * (js-yaml shares aliased nodes, so a "billion laughs" document parses small but
+ * expands without bound when walked), and numbers JSON cannot hold.
+ */
+function checkShape(root: unknown): void {
+  const expandedSize = new Map<object, number>();
+  const onPath = new Set<object>();
+  const walk = (node: unknown, depth: number, pointer: string): number => {
+    if (typeof node === "number" && !Number.isFinite(node)) {
+      throw new DocumentError("number out of range", pointer);
+    }
+    if (node === null || typeof node !== "object") return 1;
+    if (depth > STORE_LIMITS.maxDepth) throw new DocumentError(`nesting deeper than ${STORE_LIMITS.maxDepth}`, pointer);
+    const known = expandedSize.get(node);
+    if (known !== undefined) return known;
+    if (onPath.has(node)) throw new DocumentError("recursive alias", pointer);
+    onPath.add(node);
+    let size = 1;
+    const entries = Array.isArray(node) ? node.entries() : Object.entries(node);
+    for (const [key, child] of entries) {
+      size += walk(child, depth + 1, `${pointer}/${escapePointer(String(key))}`);
+      if (size > STORE_LIMITS.maxYamlExpandedNodes) {
+        throw new DocumentError(`document expands to more than ${STORE_LIMITS.maxYamlExpandedNodes} nodes (too many aliases)`);
+      }
+    }
+    onPath.delete(node);
+    expandedSize.set(node, size);
+    return size;
+  };
+  walk(root, 0, "");
+}
+
+export function escapePointer(segment: string): string {
+  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
+}

@@ -1,0 +1,182 @@
+import { promises as fs, type Stats } from "node:fs";
+import path from "node:path";
+import { compareBytes } from "../match/group.js";
+import { decodeGroup, decodeProfile } from "./decode.js";
+import { DocumentError, formatOf, parseDocument } from "./document.js";
+import { STORE_LIMITS } from "./limits.js";
+import { dataRelativePath } from "./paths.js";
+import { profileCandidates, Snapshot, TemplateFile } from "./snapshot.js";
+import type { FileProblem, Group, Profile, TemplateKind } from "./types.js";
+
+interface Outcome<T> {
+  value?: T;
+  problem?: FileProblem;
+}
+
+interface CacheEntry {
+  stamp: string;
+  outcome: Outcome<unknown>;
+}
+
+/**
+ * What earlier loads learned about each file: unchanged files (same inode,
+ * size and times) are not read again, and the last good version of a file that
+ * has since broken keeps being served.
+ */
+export class FileCache {
+  private entries = new Map<string, CacheEntry>();
+  private lastGood = new Map<string, unknown>();
+  private seen = new Set<string>();
+
+  /** Starts a load: files not seen by its end are forgotten. */
+  beginLoad(): void {
+    this.seen = new Set();
+  }
+
+  endLoad(): void {
+    for (const file of this.entries.keys()) if (!this.seen.has(file)) this.entries.delete(file);
+    for (const file of this.lastGood.keys()) if (!this.seen.has(file)) this.lastGood.delete(file);
+  }
+
+  async load<T>(absolute: string, relative: string, stats: Stats, read: (text: string) => T): Promise<Outcome<T>> {
+    this.seen.add(absolute);
+    const stamp = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+    const cached = this.entries.get(absolute);
+    if (cached && cached.stamp === stamp) return cached.outcome as Outcome<T>;
+    let outcome: Outcome<T>;
+    try {
+      const text = await fs.readFile(absolute, "utf8");
+      const value = read(text);
+      this.lastGood.set(absolute, value);
+      outcome = { value };
+    } catch (err) {
+      const problem = toProblem(err, relative);
+      if (this.lastGood.has(absolute)) {
+        outcome = { value: this.lastGood.get(absolute) as T, problem: { ...problem, servingLastGood: true } };
+      } else {
+        outcome = { problem };
+      }
+    }
+    this.entries.set(absolute, { stamp, outcome });
+    return outcome;
+  }
+}
+
+function toProblem(err: unknown, file: string): FileProblem {
+  if (err instanceof DocumentError) {
+    return { file, pointer: err.pointer, message: err.message, severity: "error" };
+  }
+  const e = err as NodeJS.ErrnoException;
+  return { file, message: e.code ? `cannot read: ${e.code}` : String(e.message ?? err), severity: "error" };
+}
+
+async function statFile(absolute: string): Promise<Stats | undefined> {
+  try {
+    const stats = await fs.stat(absolute);
+    return stats.isFile() ? stats : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Names of the group or profile documents in a folder, in byte order; none if it does not exist. */
+async function listDocuments(directory: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(directory);
+  } catch {
+    return [];
+  }
+  // `..data` and `..2024_…` are a Kubernetes ConfigMap volume's internals.
+  return names.filter((name) => !name.startsWith("..") && formatOf(name) !== undefined).sort(compareBytes);
+}
+
+/** Runs `work` over `items` with at most `limit` in flight, keeping order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+const PARALLEL_READS = 64;
+
+function readDocument<T>(relative: string, decode: (doc: unknown, file: string) => T): (text: string) => T {
+  const format = formatOf(relative)!;
+  return (text) => decode(parseDocument(text, format), relative);
+}
+
+function readTemplate(relative: string): (text: string) => TemplateFile {
+  return (text) => {
+    if (Buffer.byteLength(text, "utf8") > STORE_LIMITS.maxTemplateBytes) {
+      throw new DocumentError(`file is larger than ${STORE_LIMITS.maxTemplateBytes} bytes`);
+    }
+    return new TemplateFile(relative, text);
+  };
+}
+
+/**
+ * Reads the data directory into a new snapshot: every group document in
+ * `groups/`, every profile in `profiles/` plus any other profile a group
+ * names, and every template a profile names.
+ */
+export async function loadSnapshot(dataDir: string, cache: FileCache, generation: number): Promise<Snapshot> {
+  cache.beginLoad();
+  const problems: FileProblem[] = [];
+  const collect = <T>(outcome: Outcome<T>): T | undefined => {
+    if (outcome.problem) problems.push(outcome.problem);
+    return outcome.value;
+  };
+  const loadFile = async <T>(relative: string, read: (text: string) => T): Promise<T | undefined> => {
+    const absolute = path.join(dataDir, relative);
+    const stats = await statFile(absolute);
+    if (!stats) return undefined;
+    return collect(await cache.load(absolute, relative, stats, read));
+  };
+
+  const groupNames = await listDocuments(path.join(dataDir, "groups"));
+  const groups = (
+    await mapLimited(groupNames, PARALLEL_READS, (name) => {
+      const relative = `groups/${name}`;
+      return loadFile<Group>(relative, readDocument(relative, decodeGroup));
+    })
+  ).filter((g): g is Group => g !== undefined);
+
+  const profiles = new Map<string, Profile>();
+  const loadProfile = async (relative: string) => {
+    if (profiles.has(relative) || formatOf(relative) === undefined) return;
+    const profile = await loadFile<Profile>(relative, readDocument(relative, decodeProfile));
+    if (profile) profiles.set(relative, profile);
+  };
+  for (const name of await listDocuments(path.join(dataDir, "profiles"))) await loadProfile(`profiles/${name}`);
+  // Groups may name profiles in sub-folders (or, as Matchbox allows, beyond).
+  const references = new Set(groups.map((g) => g.profile).filter((p) => p !== ""));
+  for (const reference of references) {
+    for (const candidate of profileCandidates(reference)) await loadProfile(candidate);
+  }
+
+  const templates = new Map<string, TemplateFile>();
+  for (const profile of profiles.values()) {
+    const named: [TemplateKind, string][] = [
+      ["ignition", profile.ignitionId],
+      ["generic", profile.genericId],
+      ["cloud", profile.cloudId],
+    ];
+    for (const [kind, name] of named) {
+      if (name === "") continue;
+      const relative = dataRelativePath(kind, name);
+      if (relative === undefined || templates.has(relative)) continue;
+      const template = await loadFile(relative, readTemplate(relative));
+      if (template) templates.set(relative, template);
+    }
+  }
+
+  cache.endLoad();
+  return new Snapshot(groups, profiles, templates, problems, generation, new Date());
+}

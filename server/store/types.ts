@@ -1,0 +1,48 @@
+import type { MatchableGroup } from "../match/group.js";
+
+/** JSON-shaped values, as group metadata and template data hold them. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+export interface Group extends MatchableGroup {
+  readonly id: string;
+  readonly name: string;
+  /** Profile reference: the profile file's name without extension. */
+  readonly profile: string;
+  readonly selector: Readonly<Record<string, string>>;
+  /** Arbitrary JSON object, or null when the file has none. */
+  readonly metadata: JsonObject | null;
+  /** Data-directory-relative path, e.g. `groups/node1.json`. */
+  readonly file: string;
+}
+
+export interface Boot {
+  readonly kernel: string;
+  readonly initrd: readonly string[];
+  readonly args: readonly string[];
+}
+
+export interface Profile {
+  readonly id: string;
+  readonly name: string;
+  readonly ignitionId: string;
+  readonly genericId: string;
+  readonly cloudId: string;
+  /** null when the profile has no `boot` section. */
+  readonly boot: Boot | null;
+  readonly file: string;
+}
+
+/** A problem found in one data-directory file. */
+export interface FileProblem {
+  readonly file: string;
+  /** JSON pointer into the document, when the problem is at a place in it. */
+  readonly pointer?: string;
+  readonly message: string;
+  readonly severity: "error" | "warning";
+  /** An earlier good version of the file is still being served. */
+  readonly servingLastGood?: boolean;
+}
+
+/** The template kinds a profile can name, each in its own data-directory folder. */
+export type TemplateKind = "ignition" | "generic" | "cloud";

@@ -1,0 +1,239 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { json } from "../support/data-dir.js";
+import { rawGet } from "../support/raw-http.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+
+const IPXE = (kernel: string) => `#!ipxe\nkernel ${kernel}\nboot\n`;
+const profile = (id: string) => json({ id, boot: { kernel: `/${id}` } });
+const metadataLines = (body: string) => body.split("\n").filter(Boolean);
+
+async function waitFor<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 3000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; i < 300; i++) {
+    const value = await probe();
+    if (ok(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return probe();
+}
+
+describe("requests Matchbox answers in a particular way (A1–A30)", () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({
+      files: {
+        "groups/default.json": json({ id: "default", profile: "default" }),
+        "groups/by-mac.json": json({ id: "by-mac", profile: "mac", selector: { mac: "52:54:00:a1:9c:ae" }, metadata: { who: "mac" } }),
+        "groups/eui64.json": json({ id: "eui64", profile: "mac", selector: { mac: "02-00-5E-10-00-00-00-01" } }),
+        "groups/a.json": json({ id: "a", profile: "a", selector: { a: "1" } }),
+        "groups/b.json": json({ id: "b", profile: "b", selector: { b: "1" } }),
+        "groups/ac.json": json({ id: "ac", profile: "ac", selector: { a: "1", c: "1" } }),
+        "groups/upper-mac.json": json({ id: "upper", profile: "upper", selector: { MAC: "AA-BB-CC-DD-EE-FF" } }),
+        "groups/empty-value.json": json({ id: "ev", profile: "ev", selector: { e: "", z: "9" } }),
+        "profiles/default.json": profile("default"),
+        "profiles/mac.json": profile("mac"),
+        "profiles/a.json": profile("a"),
+        "profiles/b.json": profile("b"),
+        "profiles/ac.json": profile("ac"),
+        "profiles/upper.json": profile("upper"),
+        "profiles/ev.json": profile("ev"),
+        "assets/hello.txt": "hello",
+      },
+    });
+  });
+  afterAll(() => s.close());
+
+  it("A1: an unknown path is 404 page not found", async () => {
+    const res = await s.get("/foo");
+    expect(res.status).toBe(404);
+    expect(res.body).toBe("404 page not found\n");
+  });
+
+  it("A2: non-canonical paths redirect 301 to the cleaned path", async () => {
+    for (const target of ["//ipxe", "/./ipxe", "/assets/../ipxe"]) {
+      const res = await rawGet(s.url, target);
+      expect(res.status, target).toBe(301);
+      expect(res.head).toMatch(/\r\nlocation: \/ipxe\r\n/i);
+    }
+    const withQuery = await rawGet(s.url, "//ipxe?mac=52-54-00-a1-9c-ae");
+    expect(withQuery.head).toMatch(/\r\nlocation: \/ipxe\?mac=52-54-00-a1-9c-ae\r\n/i);
+  });
+
+  it("A3: /assets redirects to /assets/", async () => {
+    const res = await rawGet(s.url, "/assets");
+    expect(res.status).toBe(301);
+    expect(res.head).toMatch(/\r\nlocation: \/assets\/\r\n/i);
+  });
+
+  it("A4: POST and other methods behave like GET; HEAD has GET's Content-Length", async () => {
+    const get = await s.get("/ipxe");
+    for (const method of ["POST", "PUT", "DELETE", "PATCH"]) {
+      const res = await s.get("/ipxe", { method });
+      expect(res.status, method).toBe(200);
+      expect(res.body).toBe(get.body);
+    }
+    const head = await s.get("/ipxe", { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.body).toBe("");
+    expect(head.headers["content-length"]).toBe(String(Buffer.byteLength(get.body)));
+  });
+
+  it("A5: an unparseable MAC is dropped and the default group answers", async () => {
+    expect((await s.get("/ipxe?mac=zz:zz")).body).toBe(IPXE("/default"));
+  });
+
+  it("A6: a dotted MAC is normalised and selects the MAC group", async () => {
+    const res = await s.get("/metadata?mac=5254.00a1.9cae");
+    expect(metadataLines(res.body)).toContain("REQUEST_QUERY_MAC=52:54:00:a1:9c:ae");
+    expect(metadataLines(res.body)).toContain("WHO=mac");
+  });
+
+  it("A7: a bare hex MAC is not a MAC", async () => {
+    const res = await s.get("/metadata?mac=525400a19cae");
+    expect(res.body).not.toContain("REQUEST_QUERY_MAC");
+  });
+
+  it("A8: an 8-octet MAC is accepted (and selectors are normalised too)", async () => {
+    const res = await s.get("/metadata?mac=02:00:5e:10:00:00:00:01");
+    expect(metadataLines(res.body)).toContain("REQUEST_QUERY_MAC=02:00:5e:10:00:00:00:01");
+    expect(metadataLines(res.body)).toContain("MAC=02:00:5e:10:00:00:00:01");
+  });
+
+  it("A9: query values are decoded ('+' is a space)", async () => {
+    const res = await s.get("/metadata?a=b+c&d=%41%2F");
+    expect(metadataLines(res.body)).toEqual(expect.arrayContaining(["REQUEST_QUERY_A=b c", "REQUEST_QUERY_D=A/"]));
+  });
+
+  it("A10: a pair with a semicolon is dropped, the raw query is kept", async () => {
+    const res = await s.get("/metadata?m=1;foo=1&x=2");
+    const l = metadataLines(res.body);
+    expect(l).toContain("REQUEST_QUERY_X=2");
+    expect(l.filter((x) => x.startsWith("REQUEST_QUERY_"))).toHaveLength(1);
+    expect(l).toContain("REQUEST_RAW_QUERY=m=1;foo=1&x=2");
+  });
+
+  it("A11: more selectors win; equal counts go to the greater selector string", async () => {
+    expect((await s.get("/ipxe?a=1&b=1")).body).toBe(IPXE("/b"));
+    expect((await s.get("/ipxe?a=1&b=1&c=1")).body).toBe(IPXE("/ac"));
+  });
+
+  it("A12: a missing label compares as the empty string", async () => {
+    expect((await s.get("/ipxe?a=1&z=9")).body).toBe(IPXE("/ev"));
+    expect((await s.get("/ipxe?a=1&z=9&e=x")).body).toBe(IPXE("/a"));
+  });
+
+  it("A13: a MAC label keeps its key's case", async () => {
+    expect((await s.get("/ipxe?MAC=aa:bb:cc:dd:ee:ff")).body).toBe(IPXE("/upper"));
+    expect((await s.get("/ipxe?mac=aa:bb:cc:dd:ee:ff")).body).toBe(IPXE("/default"));
+  });
+
+  it("A28: /generic honours Range", async () => {
+    // covered with a generic template in the template suite; assets honour Range here
+    const res = await s.get("/assets/hello.txt", { headers: { range: "bytes=0-1" } });
+    expect(res.status).toBe(206);
+    expect(res.body).toBe("he");
+    expect(res.headers["content-range"]).toBe("bytes 0-1/5");
+  });
+
+  it("A30: a change on disk is served on the next requests, within a second", async () => {
+    writeFileSync(path.join(s.dataDir, "profiles/default.json"), json({ id: "default", boot: { kernel: "/changed" } }));
+    const res = await waitFor(() => s.get("/ipxe"), (r) => r.body === IPXE("/changed"), 1000);
+    expect(res.body).toBe(IPXE("/changed"));
+  });
+});
+
+describe("group and profile files Matchbox reads in a particular way", () => {
+  it("A14: of two identical default groups, the first by file name wins", async () => {
+    const s = await startTestServer({
+      files: {
+        "groups/def-b.json": json({ id: "def-b", profile: "b" }),
+        "groups/def-a.json": json({ id: "def-a", profile: "a" }),
+        "profiles/a.json": profile("a"),
+        "profiles/b.json": profile("b"),
+      },
+    });
+    try {
+      expect((await s.get("/ipxe")).body).toBe(IPXE("/a"));
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("A15: a group file holding null is a catch-all without a profile", async () => {
+    const s = await startTestServer({ files: { "groups/null.json": "null" } });
+    try {
+      expect((await s.get("/metadata?x=1")).status).toBe(200);
+      expect((await s.get("/ipxe")).status).toBe(404);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("A16: broken group files are ignored (and reported)", async () => {
+    const s = await startTestServer({
+      files: {
+        "groups/bad-json.json": "{ not json",
+        "groups/bad-mac.json": json({ id: "x", profile: "bad", selector: { mac: "nope" } }),
+        "groups/meta-array.json": json({ id: "x", profile: "bad", metadata: [1] }),
+        "groups/numeric.json": json({ id: "x", profile: "bad", selector: { n: 1 } }),
+        "groups/ok.json": json({ id: "ok", profile: "ok" }),
+        "profiles/ok.json": profile("ok"),
+        "profiles/bad.json": profile("bad"),
+      },
+    });
+    try {
+      expect((await s.get("/ipxe?n=1")).body).toBe(IPXE("/ok"));
+      const reported = s.logs.filter((l) => l.level === 50).map((l) => String(l.msg));
+      expect(reported.join("\n")).toMatch(/groups\/bad-json\.json: invalid JSON/);
+      expect(reported.join("\n")).toMatch(/groups\/bad-mac\.json \/selector\/mac: address nope: invalid MAC address/);
+      expect(reported.join("\n")).toMatch(/groups\/meta-array\.json \/metadata: must be object,null/);
+      expect(reported.join("\n")).toMatch(/groups\/numeric\.json \/selector\/n: must be string,null/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("A17/A18: a profile without id, with a string initrd or bad JSON is not found; field names are case-insensitive", async () => {
+    const s = await startTestServer({
+      files: {
+        "groups/noid.json": json({ id: "1", profile: "noid", selector: { p: "noid" } }),
+        "groups/strinitrd.json": json({ id: "2", profile: "strinitrd", selector: { p: "strinitrd" } }),
+        "groups/comma.json": json({ id: "3", profile: "comma", selector: { p: "comma" } }),
+        "groups/caps.json": json({ id: "4", profile: "caps", selector: { p: "caps" } }),
+        "profiles/noid.json": json({ boot: { kernel: "/k" } }),
+        "profiles/strinitrd.json": json({ id: "s", boot: { kernel: "/k", initrd: "/x" } }),
+        "profiles/comma.json": '{"id": "c", "boot": {"kernel": "/k",}}',
+        "profiles/caps.json": '{"ID": "caps", "Boot": {"Kernel": "/caps", "ARGS": ["x=1"]}}',
+      },
+    });
+    try {
+      for (const p of ["noid", "strinitrd", "comma"]) expect((await s.get(`/ipxe?p=${p}`)).status, p).toBe(404);
+      expect((await s.get("/ipxe?p=caps")).body).toBe("#!ipxe\nkernel /caps x=1\nboot\n");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("renders boot sections with Matchbox's exact whitespace", async () => {
+    const s = await startTestServer({
+      files: {
+        "groups/empty.json": json({ id: "1", profile: "empty", selector: { p: "empty" } }),
+        "groups/args.json": json({ id: "2", profile: "args", selector: { p: "args" } }),
+        "groups/none.json": json({ id: "3", profile: "none", selector: { p: "none" } }),
+        "profiles/empty.json": json({ id: "empty", boot: {} }),
+        "profiles/args.json": json({ id: "args", boot: { args: ["x=1"] } }),
+        "profiles/none.json": json({ id: "none" }),
+      },
+    });
+    try {
+      expect((await s.get("/ipxe?p=empty")).body).toBe("#!ipxe\nkernel \nboot\n");
+      expect((await s.get("/ipxe?p=args")).body).toBe("#!ipxe\nkernel  x=1\nboot\n");
+      expect((await s.get("/ipxe?p=none")).status).toBe(404);
+      expect((await s.get("/grub?p=empty")).body).toContain('linuxefi ""\necho "Loading initrd"\ninitrdefi \n}');
+    } finally {
+      await s.close();
+    }
+  });
+});

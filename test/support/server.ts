@@ -1,0 +1,70 @@
+import { Writable } from "node:stream";
+import { request as undiciRequest, Agent } from "undici";
+import type { ServeConfig } from "../../server/config/serve-config.js";
+import { startServer, type RunningServer } from "../../server/http/server.js";
+import { createLogger } from "../../server/observe/logger.js";
+import { makeDataDir, removeDir } from "./data-dir.js";
+
+export interface TestServer {
+  url: string;
+  dataDir: string;
+  server: RunningServer;
+  logs: Record<string, unknown>[];
+  get(pathAndQuery: string, options?: { method?: string; headers?: Record<string, string> }): Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  bytes: Buffer;
+}
+
+/** Starts netboot on a loopback port over a data directory made from `files` (or an existing one). */
+export async function startTestServer(options: {
+  files?: Record<string, string | Buffer>;
+  dataDir?: string;
+  assetsPath?: string | null;
+}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? makeDataDir(options.files ?? {});
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split("\n")) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const config: ServeConfig = {
+    listen: { host: "127.0.0.1", port: 0 },
+    dataPath: dataDir,
+    assetsPath: options.assetsPath === null ? undefined : (options.assetsPath ?? dataDir + "/assets"),
+    logLevel: "debug",
+    tls: undefined,
+    debugViews: "main",
+    shutdownGraceMs: 1000,
+    unsupported: [],
+  };
+  const server = await startServer(config, createLogger("debug", sink));
+  const dispatcher = new Agent({ keepAliveTimeout: 1000 });
+  return {
+    url: server.url,
+    dataDir,
+    server,
+    logs,
+    async get(pathAndQuery, opts = {}) {
+      const res = await undiciRequest(server.url + pathAndQuery, {
+        method: (opts.method ?? "GET") as "GET",
+        headers: opts.headers,
+        dispatcher,
+      });
+      const bytes = Buffer.from(await res.body.arrayBuffer());
+      return { status: res.statusCode, headers: res.headers, body: bytes.toString("utf8"), bytes };
+    },
+    async close() {
+      await dispatcher.close();
+      await server.close(100);
+      if (!options.dataDir) removeDir(dataDir);
+    },
+  };
+}
