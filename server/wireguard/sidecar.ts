@@ -1,0 +1,150 @@
+/**
+ * `netboot wireguard up`: bring the tunnel interface up from the state
+ * directory, keep it in step with the directory, and remove it on SIGTERM or
+ * SIGINT. Reloads use `wg syncconf`, so adding a router keeps every existing
+ * session.
+ */
+import { watch, type FSWatcher } from "node:fs";
+import { planApply, type AppliedLink } from "./apply-plan.js";
+import {
+  addMssClamp,
+  createLink,
+  deleteAddress,
+  deleteLink,
+  deleteRoute,
+  enableIpv4Forwarding,
+  removeMssClamp,
+  replaceAddress,
+  replaceRoute,
+  setLinkUp,
+  syncConf,
+  type Log,
+  type TunnelLink,
+} from "./link.js";
+import { readStateDir, stateFingerprint } from "./state-dir.js";
+import type { WireGuardState } from "./state.js";
+
+export interface SidecarOptions {
+  stateDir: string;
+  interfaceName: string;
+  /** Enable IPv4 forwarding, for a server that routes the tunnel to other hosts. */
+  forward: boolean;
+  /** Clamp the TCP MSS of connections through the tunnel to fit its MTU. */
+  clampMss: boolean;
+  /** Overrides the state's listen port (the chart passes its container port). */
+  listenPort?: number;
+  /** Use wireguard-go even when kernel WireGuard is available. */
+  userspace: boolean;
+  /** Fallback poll of the state directory, for file systems without inotify. */
+  pollIntervalMs: number;
+  log: Log;
+}
+
+function summary(state: WireGuardState): string {
+  return `${state.peers.length} peer(s): ${state.peers.map((p) => p.name).join(", ") || "none"}`;
+}
+
+class Tunnel {
+  private applied: AppliedLink | null = null;
+  private clampMtu: number | null = null;
+
+  constructor(
+    readonly link: TunnelLink,
+    private readonly options: SidecarOptions,
+  ) {}
+
+  async apply(loaded: WireGuardState): Promise<void> {
+    const name = this.link.name;
+    const { listenPort } = this.options;
+    const state = listenPort === undefined ? loaded : { ...loaded, server: { ...loaded.server, listenPort } };
+    const plan = planApply(this.applied, state);
+    await syncConf(name, plan.setconf);
+    await setLinkUp(name, plan.link.mtu);
+    await replaceAddress(name, plan.link.address);
+    if (plan.removeAddress) await deleteAddress(name, plan.removeAddress);
+    for (const route of plan.removeRoutes) await deleteRoute(name, route);
+    // replace every route, not only new ones: a changed address flushes routes through the old one.
+    for (const route of plan.link.routes) await replaceRoute(name, route);
+    if (this.options.clampMss && this.clampMtu !== plan.link.mtu) {
+      if (this.clampMtu !== null) await removeMssClamp(name, this.clampMtu);
+      await addMssClamp(name, plan.link.mtu);
+      this.clampMtu = plan.link.mtu;
+    }
+    this.applied = plan.link;
+  }
+
+  async remove(): Promise<void> {
+    if (this.clampMtu !== null) await removeMssClamp(this.link.name, this.clampMtu);
+    await deleteLink(this.link);
+  }
+}
+
+/** Runs until SIGTERM/SIGINT (exit code 0) or until wireguard-go dies (1). */
+export async function runSidecar(options: SidecarOptions): Promise<number> {
+  const { log, stateDir, interfaceName } = options;
+  const initial = await readStateDir(stateDir);
+  let fingerprint = await stateFingerprint(stateDir);
+  const link = await createLink(interfaceName, log, { userspace: options.userspace });
+  const tunnel = new Tunnel(link, options);
+  try {
+    if (options.forward) await enableIpv4Forwarding();
+    await tunnel.apply(initial);
+  } catch (err) {
+    await tunnel.remove();
+    throw err;
+  }
+  log(
+    `${interfaceName} up (${link.kind}), address ${initial.server.address}, udp/${options.listenPort ?? initial.server.listenPort}, mtu ${initial.server.mtu}${options.clampMss ? " (MSS clamped)" : ""}, ${summary(initial)}`,
+  );
+
+  let reloading: Promise<void> = Promise.resolve();
+  let pending = false;
+  const reload = (): void => {
+    if (pending) return;
+    pending = true;
+    reloading = reloading.then(async () => {
+      pending = false;
+      try {
+        const next = await stateFingerprint(stateDir);
+        if (next === fingerprint) return;
+        const state = await readStateDir(stateDir);
+        await tunnel.apply(state);
+        fingerprint = next;
+        log(`state changed; re-applied: ${summary(state)}`);
+      } catch (err) {
+        // Keep the last good configuration running; the next change is tried again.
+        log(`state change not applied: ${(err as Error).message}`);
+      }
+    });
+  };
+
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(stateDir, () => setTimeout(reload, 100));
+  } catch (err) {
+    log(`cannot watch ${stateDir} (${(err as Error).message}); polling only`);
+  }
+  const poll = setInterval(reload, options.pollIntervalMs);
+
+  let stopping = false;
+  const outcome = await new Promise<number>((resolve) => {
+    const onSignal = (signal: string) => () => {
+      stopping = true;
+      log(`${signal}: removing ${interfaceName}`);
+      resolve(0);
+    };
+    process.once("SIGTERM", onSignal("SIGTERM"));
+    process.once("SIGINT", onSignal("SIGINT"));
+    void link.child?.then((result) => {
+      if (stopping) return;
+      log(`wireguard-go exited (${result.exitCode ?? result.signal}); stopping`);
+      resolve(1);
+    });
+  });
+
+  watcher?.close();
+  clearInterval(poll);
+  await reloading;
+  await tunnel.remove();
+  return outcome;
+}

@@ -1,0 +1,56 @@
+/**
+ * Reading and writing the state directory. Files are replaced atomically
+ * (write a temporary file, then rename), secrets with mode 0600. Reading
+ * follows symlinks, so a mounted Kubernetes Secret (whose files point through
+ * a `..data` symlink that is swapped on update) reads like a plain directory.
+ */
+import { createHash } from "node:crypto";
+import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseStateFiles, STATE_FILES, stateFiles, type WireGuardState } from "./state.js";
+
+export async function readStateFiles(dir: string): Promise<Record<string, string | undefined>> {
+  const files: Record<string, string | undefined> = {};
+  for (const name of Object.values(STATE_FILES)) {
+    try {
+      files[name] = await readFile(join(dir, name), "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+  }
+  return files;
+}
+
+export async function readStateDir(dir: string): Promise<WireGuardState> {
+  return parseStateFiles(await readStateFiles(dir));
+}
+
+/** A digest of the state files' contents: it changes exactly when the state may have. */
+export async function stateFingerprint(dir: string): Promise<string> {
+  const files = await readStateFiles(dir);
+  const hash = createHash("sha256");
+  for (const name of Object.values(STATE_FILES)) hash.update(`${name}\0${files[name] ?? "\u0001missing"}\0`);
+  return hash.digest("hex");
+}
+
+export async function stateDirExists(dir: string): Promise<boolean> {
+  try {
+    await stat(join(dir, STATE_FILES.server));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes `content` to `path` atomically with `mode` (the temporary file has the mode from the start). */
+export async function writeFileAtomic(path: string, content: string, mode: number): Promise<void> {
+  const temporary = `${path}.tmp-${process.pid}`;
+  await writeFile(temporary, content, { mode, flag: "wx" });
+  await chmod(temporary, mode); // the umask may have narrowed it
+  await rename(temporary, path);
+}
+
+export async function writeStateDir(dir: string, state: WireGuardState): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  for (const file of stateFiles(state)) await writeFileAtomic(join(dir, file.name), file.content, file.mode);
+}
