@@ -9,6 +9,7 @@ import { NETBOOT_VERSION } from "../version.js";
  */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import("./serve.js")).serveCommand,
+  wireguard: async () => (await import("./wireguard.js")).wireguardCommand,
 };
 
 function usage(): string {
