@@ -58,7 +58,12 @@ export function parseFlags(argv: readonly string[], specs: FlagSpecs, env: NodeJ
       else throw new UsageError(`invalid boolean value "${text}" for -${name}`);
       continue;
     }
-    normalised.push("--" + body);
+    if (spec.type === "string" && eq === -1 && i + 1 < argv.length) {
+      // A string flag's value is the next argument, whatever it looks like (Go's rule).
+      normalised.push(`--${name}=${argv[++i]!}`);
+    } else {
+      normalised.push("--" + body);
+    }
   }
 
   const options: ParseArgsConfig["options"] = {};

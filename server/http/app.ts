@@ -8,9 +8,26 @@ import type { DataStore } from "../store/store.js";
 import { ASSETS_PREFIX, renderListing, serveAsset } from "./assets.js";
 import { bootRoutes, type MachineHandler } from "./boot-routes.js";
 import { cleanPath, encodePathForLocation, splitTarget } from "./canonical.js";
-import { sendNotFound, sendText } from "./respond.js";
+import { sendNotFound, sendText, type Outcome } from "./respond.js";
 import { templateRoutes } from "./template-routes.js";
 import { HTTP_LIMITS } from "./limits.js";
+
+/** What one request was, once answered. */
+export interface ResponseInfo {
+  method: string;
+  url: string;
+  /** The route that answered (`/ipxe`, `/assets/`, …), or undefined for an unknown path. */
+  endpoint: string | undefined;
+  outcome: Outcome;
+  status: number;
+  durationMs: number;
+  /** Body bytes written (for assets: as counted by the socket layer). */
+  bytes: number;
+  /** Whether the response finished (false: the client went away mid-body). */
+  completed: boolean;
+  remoteAddress: string;
+  at: Date;
+}
 
 export interface AppOptions {
   store: DataStore;
@@ -18,8 +35,16 @@ export interface AppOptions {
   assetsPath: string | undefined;
   logger: Logger;
   https?: { key: Buffer; cert: Buffer };
+  /** Called once per answered request, after the response is sent (metrics, boot timeline). Must not throw or block. */
+  onResponse?: (info: ResponseInfo) => void;
   /** Extra routes (read-only views) registered on this app, by exact path. */
   extraRoutes?: Record<string, (request: FastifyRequest, reply: FastifyReply) => unknown>;
+}
+
+function countPairs(rawQuery: string): number {
+  let pairs = rawQuery === "" ? 0 : 1;
+  for (let i = 0; i < rawQuery.length; i++) if (rawQuery.charCodeAt(i) === 0x26) pairs++;
+  return pairs;
 }
 
 const MACHINE_ROUTES: Record<string, MachineHandler> = { ...bootRoutes, ...templateRoutes };
@@ -81,6 +106,26 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     };
     if (reply.statusCode >= 500) request.log.error(line, "request");
     else request.log.info(line, "request");
+    if (options.onResponse) {
+      const raw = reply.raw;
+      const length = Number(raw.getHeader("content-length") ?? 0);
+      try {
+        options.onResponse({
+          method: request.method,
+          url: request.url,
+          endpoint: o.endpoint,
+          outcome: o,
+          status: reply.statusCode,
+          durationMs: reply.elapsedTime,
+          bytes: request.method === "HEAD" ? 0 : raw.writableFinished ? length : Math.max(0, raw.socket?.bytesWritten ?? 0),
+          completed: raw.writableFinished,
+          remoteAddress: request.ip,
+          at: new Date(),
+        });
+      } catch (err) {
+        request.log.error({ err }, "response observer failed");
+      }
+    }
   });
   app.setErrorHandler((error, request, reply) => {
     const err = error as { statusCode?: number; message?: string };
@@ -94,7 +139,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler((_request, reply) => sendNotFound(reply));
 
   const dispatch = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.url.length > HTTP_LIMITS.maxUrlBytes) {
+      request.outcome.reason = "url too long";
+      return reply.code(414).header("content-type", "text/plain; charset=utf-8").send("414 URI Too Long\n");
+    }
     const { rawPath, rawQuery } = splitTarget(request.url);
+    if (countPairs(rawQuery) > HTTP_LIMITS.maxQueryParameters) {
+      request.outcome.reason = "too many query parameters";
+      return reply.code(400).header("content-type", "text/plain; charset=utf-8").send(`400 Bad Request: more than ${HTTP_LIMITS.maxQueryParameters} query parameters\n`);
+    }
     const decoded = percentDecode(rawPath, false);
     if (decoded === undefined) {
       request.outcome.reason = "bad path";

@@ -1,0 +1,66 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { UsageError } from "../../server/config/flags.js";
+import { parseServeConfig, type ServeConfig } from "../../server/config/serve-config.js";
+
+const data = mkdtempSync(path.join(tmpdir(), "netboot-cfg-"));
+const other = mkdtempSync(path.join(tmpdir(), "netboot-cfg-"));
+
+function config(argv: string[], env: NodeJS.ProcessEnv = {}): ServeConfig {
+  const request = parseServeConfig(argv, env);
+  if (request.kind !== "serve") throw new Error(`expected serve, got ${request.kind}`);
+  return request.config;
+}
+
+describe("serve flags (Matchbox's names and rules)", () => {
+  it("accepts one or two dashes, and the value after = or a space", () => {
+    for (const argv of [
+      ["-address", "0.0.0.0:9000", "-data-path", data, "-assets-path", ""],
+      ["--address=0.0.0.0:9000", "--data-path", data, "--assets-path="],
+      ["-address=0.0.0.0:9000", `-data-path=${data}`, "-assets-path="],
+    ]) {
+      const c = config(argv);
+      expect(c.listen).toEqual({ host: "0.0.0.0", port: 9000 });
+      expect(c.dataPath).toBe(data);
+    }
+  });
+
+  it("uses MATCHBOX_* variables only where the flag is not given, and only when non-empty", () => {
+    const env = { MATCHBOX_ADDRESS: "127.0.0.1:7000", MATCHBOX_DATA_PATH: data, MATCHBOX_LOG_LEVEL: "debug", MATCHBOX_ASSETS_PATH: other };
+    const fromEnv = config([], env);
+    expect(fromEnv.listen.port).toBe(7000);
+    expect(fromEnv.logLevel).toBe("debug");
+    const flagWins = config(["-address", "127.0.0.1:7001"], env);
+    expect(flagWins.listen.port).toBe(7001);
+  });
+
+  it("disables assets with -assets-path='' (the variable cannot)", () => {
+    expect(config(["-data-path", data, "-assets-path="]).assetsPath).toBeUndefined();
+    expect(config(["-data-path", data, "-assets-path", other]).assetsPath).toBe(other);
+    expect(() => config(["-data-path", data], { MATCHBOX_ASSETS_PATH: "" })).toThrow(/assets-path/);
+  });
+
+  it("maps logrus level names and refuses unknown ones", () => {
+    expect(config(["-data-path", data, "-assets-path=", "-log-level", "warning"]).logLevel).toBe("warn");
+    expect(config(["-data-path", data, "-assets-path=", "-log-level", "panic"]).logLevel).toBe("fatal");
+    expect(() => config(["-data-path", data, "-assets-path=", "-log-level", "critical"])).toThrow(UsageError);
+  });
+
+  it("fails clearly on a missing data directory and unknown flags", () => {
+    expect(() => config(["-data-path", "/nonexistent/netboot", "-assets-path="])).toThrow(/A valid -data-path is required/);
+    expect(() => config(["-data-path", data, "-nope"])).toThrow(/flag provided but not defined: -nope/);
+  });
+
+  it("takes Go's boolean spellings after = for boolean flags", () => {
+    expect(parseServeConfig(["-version=true"], {}).kind).toBe("version");
+    expect(parseServeConfig(["--help"], {}).kind).toBe("help");
+    expect(() => config(["-data-path", data, "-assets-path=", "-web-ssl=maybe"])).toThrow(/invalid boolean/);
+    expect(config(["-data-path", data, "-assets-path=", "-web-ssl=false"]).tls).toBeUndefined();
+  });
+
+  it("warns about Matchbox features netboot does not serve", () => {
+    expect(config(["-data-path", data, "-assets-path=", "-rpc-address", "0.0.0.0:8081"]).unsupported[0]).toMatch(/gRPC/);
+  });
+});
