@@ -104,7 +104,14 @@ Files of one data folder as a map name → content: the chart's files/<folder>/*
 {{/* Stop with a clear message when WireGuard is on but has no keys. */}}
 {{- define "netboot.checkWireguard" -}}
 {{- if and .Values.wireguard.enabled (not .Values.wireguard.existingSecret) (empty .Values.wireguard.state) }}
-{{- fail "wireguard.enabled is true but no keys were given: run `netboot wireguard init --output values > wireguard-values.yaml` and pass `-f wireguard-values.yaml`, or set wireguard.existingSecret (or set wireguard.enabled=false)" }}
+{{- fail "wireguard.enabled is true but no keys were given: run `netboot wireguard init --state ./wireguard --endpoint HOST:51820 --tunnel CIDR --output values=wireguard-values.yaml` and pass `-f wireguard-values.yaml`, or set wireguard.existingSecret (or set wireguard.enabled=false)" }}
+{{- end }}
+{{- if and .Values.wireguard.enabled (not .Values.wireguard.existingSecret) }}
+{{- range $file := list "private-key" "server.json" "peers.json" }}
+{{- if not (hasKey $.Values.wireguard.state $file) }}
+{{- fail (printf "wireguard.state has no %q: pass the whole values file written by `netboot wireguard init --output values` (private-key, server.json, peers.json)" $file) }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- end }}
 

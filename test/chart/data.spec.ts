@@ -117,11 +117,32 @@ describe("dropping a file into a folder, then upgrading", () => {
   });
 });
 
-describe("WireGuard keys", () => {
-  it("change the wireguard checksum but not the data checksum", async () => {
-    const a = parseManifests(await renderChart("helm4", { setString: { "wireguard.state.private\\.key": "a" } }));
-    const b = parseManifests(await renderChart("helm4", { setString: { "wireguard.state.private\\.key": "b" } }));
-    expect(checksums(a)["checksum/wireguard"]).not.toBe(checksums(b)["checksum/wireguard"]);
-    expect(checksums(a)["checksum/data"]).toBe(checksums(b)["checksum/data"]);
+describe("WireGuard state changes", () => {
+  const defaults = join(CHART_DIR, "ci/default-values.yaml");
+  const withPeer = async (name: string, set: Record<string, string> = {}) => {
+    const dir = await mkdtemp(join(tmpdir(), "netboot-peers-"));
+    try {
+      const file = join(dir, "peers.json");
+      await writeFile(file, JSON.stringify({ peers: [{ name, address: "10.77.0.2", lan: ["198.51.100.0/24"] }] }));
+      const text = await renderChart("helm4", { valuesFiles: [defaults], set, setFile: { "wireguard.state.peers\\.json": file } });
+      return checksums(parseManifests(text));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+
+  it("do not roll the pods by default: the sidecar applies the mounted Secret live", async () => {
+    const a = await withPeer("a");
+    const b = await withPeer("b");
+    expect(a["checksum/wireguard"]).toBeUndefined();
+    expect(a).toEqual(b);
+  });
+
+  it("roll the pods with wireguard.rollOnChange, without touching the data checksum", async () => {
+    const a = await withPeer("a", { "wireguard.rollOnChange": "true" });
+    const b = await withPeer("b", { "wireguard.rollOnChange": "true" });
+    expect(a["checksum/wireguard"]).toMatch(/^[0-9a-f]{64}$/);
+    expect(a["checksum/wireguard"]).not.toBe(b["checksum/wireguard"]);
+    expect(a["checksum/data"]).toBe(b["checksum/data"]);
   });
 });

@@ -56,6 +56,19 @@ const REJECTED: { why: string; args: string[]; message: Record<HelmName, string>
     message: { helm4: "/image/digest", helm3: "image.digest" },
   },
   {
+    why: "a WireGuard state file the sidecar does not know",
+    args: ["--set-string", "wireguard.state.privatekey=x"],
+    message: { helm4: "privatekey", helm3: "wireguard.state" },
+  },
+  {
+    why: "an incomplete WireGuard state",
+    args: ["--set-string", "wireguard.state.private-key=x"],
+    message: {
+      helm4: 'wireguard.state has no "server.json"',
+      helm3: 'wireguard.state has no "server.json"',
+    },
+  },
+  {
     why: "WireGuard on without keys",
     args: ["--set", "wireguard.enabled=true"],
     message: {
