@@ -1,0 +1,70 @@
+/**
+ * Butane YAML (already rendered from its template) → canonical Ignition JSON,
+ * as Matchbox's Butane path serves it. Variants fcos 1.0.0–1.6.0, flatcar
+ * 1.0.0–1.1.0, r4e 1.0.0–1.1.0 and fiot 1.0.0. Output is spec 3.4.0, or 3.5.0
+ * for fcos 1.6.0. Pure: no I/O.
+ */
+import { NetbootError } from "../../errors.js";
+import { finishConfig } from "../ignition/index.js";
+import { formatPath, type ConfigIssue } from "../ignition/path.js";
+import { ButaneDecodeError, ButaneDecoder, readHeader } from "./decode.js";
+import type { ButaneField } from "./schema.js";
+import { translateButaneConfig } from "./translate.js";
+import { normaliseSemver, unsupportedReason, VARIANTS } from "./variants.js";
+import { loadButaneYaml, YamlLimitError, type YamlNode } from "./yaml.js";
+
+export { MAX_BUTANE_BYTES, MAX_EXPANDED_NODES } from "./yaml.js";
+
+function fail(file: string, message: string): never {
+  throw new NetbootError("NB_BUTANE", `${file}: ${message}`);
+}
+
+function issueText(file: string, issue: ConfigIssue): string {
+  return `${file}: ${formatPath(issue.path)}: ${issue.message}`;
+}
+
+function parseYaml(yamlText: string, file: string): YamlNode {
+  try {
+    return loadButaneYaml(yamlText);
+  } catch (err) {
+    if (err instanceof YamlLimitError) fail(file, err.message);
+    const e = err as Error & { mark?: { line: number; column: number }; reason?: string };
+    if (e.mark) fail(`${file}:${e.mark.line + 1}:${e.mark.column + 1}`, `YAML error: ${e.reason ?? e.message}`);
+    throw err;
+  }
+}
+
+export function translateButane(yamlText: string, file: string): { ignition: string; warnings: string[] } {
+  const root = parseYaml(yamlText, file);
+  try {
+    const header = readHeader(root);
+    if (header.variant === "") fail(file, "error parsing variant; must be specified");
+    const version = normaliseSemver(header.version);
+    if (version === undefined) fail(file, "error parsing version; must be a valid semver");
+    const unsupported = unsupportedReason(header.variant, version);
+    if (unsupported) fail(file, unsupported);
+    const spec = VARIANTS[header.variant]?.[version];
+    if (!spec) fail(file, `No translator exists for variant ${header.variant} with version ${version}`);
+
+    const decoder = new ButaneDecoder(spec.minor);
+    const top: ButaneField[] = [
+      { yaml: "variant", key: "variant", kind: { t: "reqStr" } },
+      { yaml: "version", key: "version", kind: { t: "reqStr" } },
+    ];
+    if (spec.bootDevice) top.push({ yaml: "boot_device", key: "boot_device", kind: { t: "struct", type: "BootDevice" } });
+    if (spec.grub) top.push({ yaml: "grub", key: "grub", kind: { t: "struct", type: "Grub" } });
+    const butane = decoder.struct("Config", root, [], top);
+
+    const result = translateButaneConfig(butane, spec);
+    const warnings = [...decoder.warnings, ...result.warnings].map((w) => issueText(file, w));
+    if (result.errors.length > 0) {
+      const more = result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : "";
+      fail(file, `${formatPath(result.errors[0]!.path)}: ${result.errors[0]!.message}${more}`);
+    }
+    const finished = finishConfig(result.config, spec.minor, file);
+    return { ignition: finished.json, warnings: [...warnings, ...finished.warnings.map((w) => issueText(file, w))] };
+  } catch (err) {
+    if (err instanceof ButaneDecodeError) fail(file, `${formatPath(err.issue.path)}: ${err.issue.message}`);
+    throw err;
+  }
+}

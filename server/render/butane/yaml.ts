@@ -1,0 +1,77 @@
+/**
+ * Bounded YAML loading for Butane. js-yaml parses with a schema that keeps
+ * every plain (unquoted) scalar as its source text in a `PlainScalar`, so the
+ * typed decoder can apply yaml.v3's rules per target field: `0644` is octal
+ * for an int, `yes` is true for a bool, and `10.20` stays "10.20" for a
+ * string. Quoted and block scalars arrive as ordinary strings.
+ */
+import yaml from "js-yaml";
+
+/** An unquoted scalar, kept as written. A String object so it still works as a mapping key. */
+export class PlainScalar extends String {}
+
+export type YamlNode = null | string | PlainScalar | YamlNode[] | { [key: string]: YamlNode };
+
+export const MAX_BUTANE_BYTES = 1024 * 1024;
+/** Nodes after expanding every alias; a "billion laughs" document blows far past this. */
+export const MAX_EXPANDED_NODES = 200_000;
+/** Scalar characters after expanding every alias. */
+export const MAX_EXPANDED_CHARS = 32 * 1024 * 1024;
+
+const NULL_WORDS = new Set(["~", "null", "Null", "NULL"]);
+
+const plainScalar = new yaml.Type("tag:netboot:plain", {
+  kind: "scalar",
+  resolve: () => true,
+  construct: (text: string) => (NULL_WORDS.has(text) ? null : new PlainScalar(text)),
+});
+
+// js-yaml exports its built-in types at runtime; its type declarations omit them.
+const mergeKey = (yaml as unknown as { types: { merge: yaml.Type } }).types.merge;
+const BUTANE_SCHEMA = yaml.FAILSAFE_SCHEMA.extend({ implicit: [mergeKey, plainScalar] });
+
+export class YamlLimitError extends Error {}
+
+/** Parses the first YAML document; throws js-yaml's YAMLException or YamlLimitError. */
+export function loadButaneYaml(text: string): YamlNode {
+  if (Buffer.byteLength(text, "utf8") > MAX_BUTANE_BYTES) {
+    throw new YamlLimitError(`document is larger than ${MAX_BUTANE_BYTES} bytes`);
+  }
+  const docs: unknown[] = [];
+  yaml.loadAll(text, (doc) => docs.push(doc), { schema: BUTANE_SCHEMA });
+  const root = (docs[0] ?? null) as YamlNode;
+  checkExpandedSize(root);
+  return root;
+}
+
+/** Sizes of the alias-expanded tree, computed once per shared node so the check itself stays cheap. */
+function checkExpandedSize(root: YamlNode): void {
+  const memo = new Map<object, { nodes: number; chars: number }>();
+  const visiting = new Set<object>();
+  const size = (node: YamlNode): { nodes: number; chars: number } => {
+    if (node === null) return { nodes: 1, chars: 0 };
+    if (typeof node === "string" || node instanceof PlainScalar) return { nodes: 1, chars: node.length };
+    const known = memo.get(node);
+    if (known) return known;
+    if (visiting.has(node)) throw new YamlLimitError("document contains a recursive alias");
+    visiting.add(node);
+    let nodes = 1;
+    let chars = 0;
+    const children = Array.isArray(node) ? node : Object.entries(node).flatMap(([k, v]) => [k, v]);
+    for (const child of children) {
+      const s = size(child as YamlNode);
+      nodes += s.nodes;
+      chars += s.chars;
+      if (nodes > MAX_EXPANDED_NODES || chars > MAX_EXPANDED_CHARS) {
+        throw new YamlLimitError(
+          `document expands to more than ${MAX_EXPANDED_NODES} nodes or ${MAX_EXPANDED_CHARS} characters through aliases`,
+        );
+      }
+    }
+    visiting.delete(node);
+    const result = { nodes, chars };
+    memo.set(node, result);
+    return result;
+  };
+  size(root);
+}

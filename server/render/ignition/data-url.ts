@@ -1,0 +1,161 @@
+/**
+ * RFC 2397 data URLs as Ignition reads them: a strict media-type grammar, a
+ * percent-encoded payload restricted to URI characters, or standard padded
+ * base64. Also the RFC 2396 escaping Butane uses when it writes one.
+ */
+
+const TSPECIALS = new Set("()<>@,;:\\\"/[]?=");
+
+function isToken(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  return c > 0x20 && c < 0x7f && !TSPECIALS.has(ch);
+}
+
+function isUriChar(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  return c > 0x20 && c < 0x7f && !'<>#"{}|\\^[]`'.includes(ch);
+}
+
+const BASE64_CHAR = /^[A-Za-z0-9+/=]$/;
+
+export class DataUrlError extends Error {}
+
+/** Decodes a data URL to its bytes, or throws DataUrlError with the reason Ignition gives. */
+export function decodeDataUrl(url: string): Buffer {
+  if (!url.startsWith("data:")) throw new DataUrlError("missing data prefix");
+  const chars = Array.from(url.slice(5));
+  let i = 0;
+  let base64 = false;
+  const peek = (): string | undefined => chars[i];
+
+  // media type
+  const first = peek();
+  if (first === undefined) throw new DataUrlError("missing comma before data");
+  if (first !== ";" && first !== ",") {
+    if (!isToken(first)) throw new DataUrlError("invalid character after data prefix");
+    const typeStart = i;
+    while (peek() !== "/") {
+      const ch = peek();
+      if (ch === undefined) throw new DataUrlError("missing media type slash");
+      if (!isToken(ch)) throw new DataUrlError("invalid character for media type");
+      i++;
+    }
+    const mediaType = chars.slice(typeStart, i).join("");
+    const extension = /^[xX]-/.test(mediaType);
+    if (!extension && !/^(text|image|audio|video|application|message|multipart)/.test(mediaType)) {
+      throw new DataUrlError("invalid media type");
+    }
+    i++;
+    for (;;) {
+      const ch = peek();
+      if (ch === ";" || ch === ",") break;
+      if (ch === undefined) throw new DataUrlError("incomplete media type");
+      if (!isToken(ch)) throw new DataUrlError("invalid character for media subtype");
+      i++;
+    }
+  }
+  // parameters and the base64 marker
+  while (peek() === ";") {
+    i++;
+    const ch = peek();
+    if (ch === undefined || ch === "=" || ch === ",") throw new DataUrlError("unterminated parameter sequence");
+    if (!isToken(ch)) throw new DataUrlError("invalid character for parameter attribute");
+    const attrStart = i;
+    for (;;) {
+      const c = peek();
+      if (c === "=" || c === ",") break;
+      if (c === undefined) throw new DataUrlError("unterminated parameter sequence");
+      if (!isToken(c)) throw new DataUrlError("invalid character for parameter attribute");
+      i++;
+    }
+    const attr = chars.slice(attrStart, i).join("");
+    if (peek() === ",") {
+      if (attr !== "base64") throw new DataUrlError(`expected base64, got ${attr}`);
+      base64 = true;
+      break;
+    }
+    i++; // '='
+    const v = peek();
+    if (v === '"') {
+      i++;
+      for (;;) {
+        const c = peek();
+        if (c === undefined) throw new DataUrlError("unclosed quoted string");
+        if (c === "\\") {
+          i++;
+          const e = peek();
+          if (e === undefined) throw new DataUrlError("unexpected eof");
+          if (e.charCodeAt(0) > 0x7f) throw new DataUrlError("invalid escaped character");
+          i++;
+          continue;
+        }
+        if (c === '"') break;
+        if (c.charCodeAt(0) > 0x7f) throw new DataUrlError("invalid character for parameter value");
+        i++;
+      }
+      i++;
+    } else {
+      if (v === undefined) throw new DataUrlError("missing comma before data");
+      if (!isToken(v)) throw new DataUrlError("invalid character for parameter value");
+      for (;;) {
+        const c = peek();
+        if (c === ";" || c === ",") break;
+        if (c === undefined) throw new DataUrlError("missing comma before data");
+        if (!isToken(c)) throw new DataUrlError("invalid character for parameter value");
+        i++;
+      }
+    }
+    const after = peek();
+    if (after === undefined) throw new DataUrlError("missing comma before data");
+    if (after !== ";" && after !== ",") throw new DataUrlError("expected semicolon or comma");
+  }
+  if (peek() !== ",") throw new DataUrlError(peek() === undefined ? "missing comma before data" : "expected semicolon or comma");
+  i++;
+  const data = chars.slice(i);
+  if (base64) {
+    for (const ch of data) if (!BASE64_CHAR.test(ch)) throw new DataUrlError("invalid data character");
+    return decodeStdBase64(data.join(""));
+  }
+  for (const ch of data) if (!isUriChar(ch)) throw new DataUrlError("invalid data character");
+  return unescapeRfc2396(data.join(""));
+}
+
+/** Go's base64.StdEncoding: padding required, no stray '='. */
+function decodeStdBase64(text: string): Buffer {
+  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*(={0,2})$/.test(text) || /=[^=]/.test(text)) {
+    throw new DataUrlError("illegal base64 data");
+  }
+  const decoded = Buffer.from(text, "base64");
+  // Go rejects non-canonical trailing bits; Buffer ignores them. Re-encoding tells them apart.
+  if (decoded.toString("base64") !== text) throw new DataUrlError("illegal base64 data");
+  return decoded;
+}
+
+function unescapeRfc2396(text: string): Buffer {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === "%") {
+      const hex = text.slice(i + 1, i + 3);
+      if (hex.length < 2) throw new DataUrlError("rfc2396: unexpected end of unescape sequence");
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) throw new DataUrlError("rfc2396: invalid char 0x25 in unescape sequence");
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(ch.charCodeAt(0));
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+const UNRESERVED = /[A-Za-z0-9\-_.!~*'()]/;
+
+/** RFC 2396 escaping: every byte outside the unreserved set becomes %XX (upper-case). */
+export function escapeRfc2396(data: Uint8Array): string {
+  let out = "";
+  for (const byte of data) {
+    const ch = String.fromCharCode(byte);
+    out += byte < 0x80 && UNRESERVED.test(ch) ? ch : "%" + byte.toString(16).toUpperCase().padStart(2, "0");
+  }
+  return out;
+}

@@ -1,0 +1,84 @@
+/**
+ * Raw Ignition (`.ign` / `.ignition`) → canonical Ignition JSON, as Matchbox
+ * serves it: parse spec 3.0.0–3.5.0 with Go's JSON rules, apply Ignition's
+ * validation, translate 3.0–3.3 up to 3.4.0 (3.5.0 stays 3.5.0), and write
+ * it with Go's encoder layout. Pure: no I/O.
+ */
+import { NetbootError } from "../../errors.js";
+import { DecodeError, decodeStruct, probeVersion } from "./decode.js";
+import { JsonSyntaxError, lineColumn, parseGoJson, type JsonNode } from "./go-json.js";
+import { formatPath, type ConfigIssue } from "./path.js";
+import { CANONICAL_MINOR, NEWEST_MINOR, type IgnObject } from "./schema.js";
+import { serializeConfig } from "./serialize.js";
+import { validateConfig } from "./validate.js";
+
+export { decodeDataUrl } from "./data-url.js";
+export type { IgnObject } from "./schema.js";
+
+/** Largest raw Ignition document accepted, in bytes. */
+export const MAX_IGNITION_BYTES = 8 * 1024 * 1024;
+
+/** Spec minor version (3.N.0) of a version string, or undefined when netboot cannot serve it. */
+export function specMinor(version: string): number | undefined {
+  const m = /^3\.([0-9]+)\.0$/.exec(version);
+  if (!m) return undefined;
+  const minor = Number(m[1]);
+  return minor <= NEWEST_MINOR ? minor : undefined;
+}
+
+/** The spec minor a config of this minor is served as: 3.0–3.4 → 3.4, 3.5 → 3.5. */
+export function servedMinor(minor: number): number {
+  return Math.max(minor, CANONICAL_MINOR);
+}
+
+function issueMessage(file: string, issue: ConfigIssue, extra = 0): string {
+  const more = extra > 0 ? ` (and ${extra} more error${extra > 1 ? "s" : ""})` : "";
+  return `${file}: ${formatPath(issue.path)}: ${issue.message}${more}`;
+}
+
+/**
+ * Validates a decoded config of spec 3.{minor} and writes it as served
+ * (version string set to the served spec). Throws NB_IGNITION on fatal errors.
+ */
+export function finishConfig(config: IgnObject, minor: number, file: string): { json: string; warnings: ConfigIssue[] } {
+  const report = validateConfig(config, minor);
+  if (report.errors.length > 0) {
+    throw new NetbootError("NB_IGNITION", issueMessage(file, report.errors[0]!, report.errors.length - 1));
+  }
+  const target = servedMinor(minor);
+  const ignition = (config.ignition ?? {}) as IgnObject;
+  const served: IgnObject = { ...config, ignition: { ...ignition, version: `3.${target}.0` } };
+  return { json: serializeConfig(served, target), warnings: report.warnings };
+}
+
+export function canonicalIgnition(text: string, file: string): string {
+  if (Buffer.byteLength(text, "utf8") > MAX_IGNITION_BYTES) {
+    throw new NetbootError("NB_IGNITION", `${file}: document is larger than ${MAX_IGNITION_BYTES} bytes`);
+  }
+  if (text.length === 0) throw new NetbootError("NB_IGNITION", `${file}: not a config (empty)`);
+  let root: JsonNode;
+  try {
+    root = parseGoJson(text);
+  } catch (err) {
+    if (err instanceof JsonSyntaxError) {
+      const { line, column } = lineColumn(text, err.offset);
+      throw new NetbootError("NB_IGNITION", `${file}:${line}:${column}: ${err.message}`);
+    }
+    throw err;
+  }
+  try {
+    const version = probeVersion(root);
+    const minor = specMinor(version);
+    if (minor === undefined) {
+      const reason = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version)
+        ? `unsupported config version "${version}" (netboot serves 3.0.0 to 3.5.0)`
+        : `invalid config version ${JSON.stringify(version)} (couldn't parse)`;
+      throw new NetbootError("NB_IGNITION", `${file}: ignition.version: ${reason}`);
+    }
+    const config = decodeStruct("Config", root, minor, [], {}, []);
+    return finishConfig(config, minor, file).json;
+  } catch (err) {
+    if (err instanceof DecodeError) throw new NetbootError("NB_IGNITION", issueMessage(file, err.issue));
+    throw err;
+  }
+}
