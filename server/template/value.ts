@@ -16,9 +16,17 @@ export class GoUint8 {
   constructor(readonly value: number) {}
 }
 
+/** A complex128 template constant such as 1+2i. */
+export class GoComplex {
+  constructor(
+    readonly re: number,
+    readonly im: number,
+  ) {}
+}
+
 export type GoMap = { [key: string]: unknown };
 
-export type Kind = "nil" | "bool" | "string" | "float64" | "int" | "uint8" | "slice" | "map";
+export type Kind = "nil" | "bool" | "string" | "float64" | "int" | "uint8" | "complex128" | "slice" | "map";
 
 export function kindOf(v: unknown): Kind {
   switch (typeof v) {
@@ -34,6 +42,7 @@ export function kindOf(v: unknown): Kind {
       if (v === null) return "nil";
       if (Array.isArray(v)) return "slice";
       if (v instanceof GoUint8) return "uint8";
+      if (v instanceof GoComplex) return "complex128";
       return "map";
     default:
       return "nil";
@@ -69,6 +78,8 @@ export function isTrue(v: unknown): boolean {
       return (v as bigint) !== 0n;
     case "uint8":
       return (v as GoUint8).value !== 0;
+    case "complex128":
+      return (v as GoComplex).re !== 0 || (v as GoComplex).im !== 0;
     case "slice":
       return (v as unknown[]).length > 0;
     case "map":
@@ -114,6 +125,11 @@ export function formatValueV(v: unknown): string {
       return (v as bigint).toString();
     case "uint8":
       return String((v as GoUint8).value);
+    case "complex128": {
+      const c = v as GoComplex;
+      const im = formatGoFloat(c.im);
+      return "(" + formatGoFloat(c.re) + (im[0] === "-" || im[0] === "+" ? im : "+" + im) + "i)";
+    }
     case "slice":
       return "[" + (v as unknown[]).map(formatValueV).join(" ") + "]";
     case "map": {
