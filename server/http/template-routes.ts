@@ -56,7 +56,8 @@ export const templateRoutes: Record<string, MachineHandler> = {
     return guarded(reply, () => {
       const { json, warnings } = renderIgnition(found.name, found.file, templateData(found.group, req.labels, req.rawQuery));
       if (warnings.length > 0) reply.log.warn({ file: found.file.file, warnings }, "Butane warnings");
-      return reply.code(200).header("content-type", "application/json").send(json);
+      // A Buffer, so the Content-Type stays exactly Matchbox's (no charset parameter added).
+      return reply.code(200).header("content-type", "application/json").send(Buffer.from(json, "utf8"));
     });
   },
 };
