@@ -1,0 +1,21 @@
+import { readFileSync, writeFileSync } from "node:fs";
+
+function statusField(name: string): number {
+  const match = new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(readFileSync("/proc/self/status", "utf8"));
+  if (!match) throw new Error(`no ${name} in /proc/self/status`);
+  return Number(match[1]) * 1024;
+}
+
+/** Current resident set size of this process, in bytes. */
+export const residentBytes = () => statusField("VmRSS");
+
+/**
+ * Runs `work` and returns how far this process's peak resident set rose above
+ * its size at the start (Linux: the peak is reset through /proc/self/clear_refs).
+ */
+export async function peakResidentGrowth<T>(work: () => Promise<T>): Promise<{ result: T; growthBytes: number }> {
+  writeFileSync("/proc/self/clear_refs", "5");
+  const before = residentBytes();
+  const result = await work();
+  return { result, growthBytes: statusField("VmHWM") - before };
+}
