@@ -1,0 +1,131 @@
+# Boot stages, in order, each proven by a line on the serial console (watched
+# live for timings) and then checked in detail against the serial log, the
+# DHCP log and netboot's request log.
+
+STAGES=(dhcp firmware-fetch ipxe-chain kernel initrd ignition)
+declare -A STAGE_MARKER=(
+  [dhcp]="Station IP address is 192.0.2."
+  [firmware-fetch]="iPXE initialising devices"
+  [ipxe-chain]="boot.ipxe : "
+  [kernel]="Linux version"
+  [initrd]="E2E initrd started"
+  [ignition]="E2E initrd done"
+)
+declare -A STAGE_SECONDS=()
+
+# watch_boot SECONDS: records when each stage's marker appears; stops when the
+# last one shows, when QEMU exits, or after SECONDS.
+watch_boot() {
+  local limit=$1 i stage now
+  local next=0
+  for ((i = 0; i < limit * 5 && next < ${#STAGES[@]}; i++)); do
+    while ((next < ${#STAGES[@]})); do
+      stage=${STAGES[next]}
+      grep -aqF "${STAGE_MARKER[$stage]}" "$SERIAL_LOG" || break
+      now=$(date +%s.%N)
+      STAGE_SECONDS[$stage]=$(awk -v a="$VM_STARTED_AT" -v b="$now" 'BEGIN { printf "%.1f", b - a }')
+      log "stage $stage reached at +${STAGE_SECONDS[$stage]}s"
+      next=$((next + 1))
+    done
+    is_running "$(pid_of qemu)" || break
+    sleep 0.2
+  done
+}
+
+# The serial log without carriage returns and terminal escapes.
+serial_text() { tr -d '\r' <"$SERIAL_LOG" | sed 's/\x1b\[[0-9;?=]*[A-Za-z]//g'; }
+
+# The lines the initrd printed between "E2E begin NAME" and "E2E end NAME".
+initrd_block() { serial_text | awk -v name="$1" '$0 == "E2E end " name { inside = 0 } inside { print } $0 == "E2E begin " name { inside = 1 }'; }
+
+# netboot's request log as "METHOD URL STATUS" lines (pino JSON, one object a line).
+request_lines() {
+  node -e '
+    const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n");
+    for (const line of lines) {
+      let entry; try { entry = JSON.parse(line); } catch { continue; }
+      const req = entry.req ?? entry.request ?? {};
+      const method = entry.method ?? req.method; const url = entry.url ?? req.url;
+      const status = entry.status ?? entry.statusCode ?? entry.res?.statusCode;
+      if (method && url && status) console.log(`${method} ${url} ${status}`);
+    }' "$LOGS/netboot.log"
+}
+
+expect_request() {
+  local stage=$1 pattern=$2
+  request_lines | grep -qE "$pattern" || fail "$stage" "netboot logged no request matching /$pattern/ (see netboot.log)"
+}
+
+check_stage_dhcp() {
+  grep -aq "tags: netboot-http" "$LOGS/dnsmasq.log" || fail dhcp "dnsmasq never tagged a request netboot-http (no UEFI HTTPClient DISCOVER reached it)"
+  grep -aqE "DHCPACK\(lan0\) 192\.0\.2\.[0-9]+ $VM_MAC" "$LOGS/dnsmasq.log" || fail dhcp "no DHCPACK for $VM_MAC in dnsmasq.log"
+  grep -aqE "option: *60 vendor-class +48:54:54:50:43:6c:69:65:6e:74" "$LOGS/dnsmasq.log" || fail dhcp "option 60 HTTPClient was not echoed"
+  serial_text | grep -qF "${STAGE_MARKER[dhcp]}" || fail dhcp "the firmware never got an address (serial: no \"${STAGE_MARKER[dhcp]}\")"
+}
+
+check_stage_firmware_fetch() {
+  local size
+  size=$(stat -c %s "$RUN/assets/ipxe.efi")
+  serial_text | grep -qF "URI: $SERVER_URL/assets/ipxe.efi" || fail firmware-fetch "the firmware did not try $SERVER_URL/assets/ipxe.efi"
+  serial_text | grep -qF "File Size: $size Bytes" || fail firmware-fetch "the firmware did not see ipxe.efi's size $size (Content-Length of HEAD)"
+  expect_request firmware-fetch "^HEAD /assets/ipxe\.efi 200$"
+  expect_request firmware-fetch "^GET /assets/ipxe\.efi 200$"
+  serial_text | grep -qF "${STAGE_MARKER[firmware-fetch]}" || fail firmware-fetch "ipxe.efi was not started"
+}
+
+check_stage_ipxe_chain() {
+  local mac_hyphens=${VM_MAC//:/-}
+  serial_text | grep -qF "Filename: $SERVER_URL/boot.ipxe" || fail ipxe-chain "iPXE's DHCP answer did not name $SERVER_URL/boot.ipxe"
+  expect_request ipxe-chain "^GET /boot\.ipxe 200$"
+  expect_request ipxe-chain "^GET /ipxe\?.*mac=$mac_hyphens.* 200$"
+  expect_request ipxe-chain "^GET /assets/vmlinuz 200$"
+  expect_request ipxe-chain "^GET /assets/initrd\.img 200$"
+}
+
+check_stage_kernel() {
+  serial_text | grep -qF "${STAGE_MARKER[kernel]}" || fail kernel "the kernel did not start"
+  serial_text | grep -qE "Command line: .*netboot\.server=$SERVER_URL" || fail kernel "the kernel's command line lacks the profile's args"
+}
+
+check_stage_initrd() {
+  serial_text | grep -qF "${STAGE_MARKER[initrd]}" || fail initrd "the initrd's /init did not run"
+  serial_text | grep -qE "^E2E cmdline: .*initrd=initrd\.img .*netboot\.server=$SERVER_URL" || fail initrd "the initrd did not print the expected command line"
+  serial_text | grep -qE "^E2E network: 192\.0\.2\.[0-9]+/24" || fail initrd "the initrd got no DHCP lease"
+  local failure
+  failure=$(serial_text | grep -m1 "^E2E fail" || true)
+  [[ -z "$failure" ]] || fail initrd "$failure"
+}
+
+check_stage_ignition() {
+  initrd_block ignition >"$LOGS/ignition.json"
+  initrd_block metadata >"$LOGS/metadata.env"
+  expect_request ignition "^GET /ignition\?mac=$VM_MAC 200$"
+  expect_request ignition "^GET /metadata\?mac=$VM_MAC 200$"
+  node -e '
+    const config = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const file = (config.storage?.files ?? []).find((f) => f.path === "/etc/netboot-e2e");
+    if (!/^3\./.test(config.ignition?.version ?? "")) throw new Error("ignition.version is " + config.ignition?.version);
+    if (!file) throw new Error("no /etc/netboot-e2e in storage.files");
+    const source = decodeURIComponent(file.contents.source.replace(/^data:,/, ""));
+    if (source !== process.argv[2]) throw new Error("/etc/netboot-e2e holds " + JSON.stringify(source));
+  ' "$LOGS/ignition.json" "$E2E_MARKER" 2>"$LOGS/ignition-check.log" ||
+    fail ignition "the Ignition config printed by the initrd is wrong: $(tail -n1 "$LOGS/ignition-check.log")"
+  grep -qx "E2E_MARKER=$E2E_MARKER" "$LOGS/metadata.env" || fail ignition "metadata lacks E2E_MARKER=$E2E_MARKER"
+  grep -qx "MAC=$VM_MAC" "$LOGS/metadata.env" || fail ignition "metadata lacks MAC=$VM_MAC"
+  serial_text | grep -qF "${STAGE_MARKER[ignition]}" || fail ignition "the initrd did not finish"
+}
+
+check_stages() {
+  local stage
+  for stage in "${STAGES[@]}"; do
+    "check_stage_${stage//-/_}"
+  done
+}
+
+print_timings() {
+  local stage
+  {
+    echo "stage            seconds after QEMU start"
+    for stage in "${STAGES[@]}"; do printf '%-16s %s\n' "$stage" "${STAGE_SECONDS[$stage]:-never}"; done
+  } | tee "$LOGS/timings.txt"
+}
