@@ -180,7 +180,7 @@ describe("optional parts", () => {
       "registry.example.com/netboot@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
     );
     const wg = findObject(all, "Service", "rel-netboot-wireguard");
-    expect(wg.metadata.annotations).toMatchObject({ "service.beta.kubernetes.io/aws-load-balancer-type": "external" });
+    expect(wg.metadata.annotations).toMatchObject({ "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port": "8080" });
     expect(wg.spec).toMatchObject({ loadBalancerClass: "service.k8s.aws/nlb", loadBalancerSourceRanges: ["198.51.100.7/32"] });
   });
 

@@ -1,0 +1,49 @@
+# One image for the netboot server and its WireGuard sidecar.
+#
+#   docker build -t netboot .
+#   docker run --rm -p 8080:8080 -v "$PWD:/var/lib/netboot:ro" netboot
+#
+# BASE must be a Debian bookworm image with Node 20 and npm on PATH.
+# Where registry traffic passes a TLS-inspecting proxy, mount its CA bundle at
+# build time and name it in NODE_EXTRA_CA_CERTS (nothing of it stays in the image).
+ARG BASE=docker.io/library/node:20-bookworm-slim
+
+FROM ${BASE} AS build
+ARG NODE_EXTRA_CA_CERTS=""
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY server ./server
+RUN npx tsc -p tsconfig.build.json \
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ && chmod 0755 dist/server/cli/main.js
+
+# Debian's iPXE EFI builds, so UEFI HTTP boot can chain into iPXE without building it.
+FROM ${BASE} AS ipxe
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ipxe \
+ && mkdir -p /out \
+ && cp -L /usr/lib/ipxe/ipxe.efi /usr/lib/ipxe/snponly.efi /out/
+
+FROM ${BASE}
+# wireguard-go and wireguard-tools for the sidecar (userspace or kernel WireGuard),
+# iproute2 for addresses and routes, iptables for TCP MSS clamping.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends wireguard-tools wireguard-go iproute2 iptables \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
+ENV NODE_ENV=production
+COPY --from=build /src/package.json /app/package.json
+COPY --from=build /src/node_modules /app/node_modules
+COPY --from=build /src/dist /app/dist
+# The chart's init container copies /usr/share/netboot/assets into the assets
+# volume; the second copy makes a plain `docker run` serve them too.
+COPY --from=ipxe /out/ /usr/share/netboot/assets/
+COPY --from=ipxe /out/ /var/lib/netboot/assets/
+RUN ln -s /app/dist/server/cli/main.js /usr/local/bin/netboot \
+ && mkdir -p /var/lib/netboot/profiles /var/lib/netboot/groups /var/lib/netboot/ignition /var/lib/netboot/generic \
+ && netboot --version >/dev/null
+USER 65532:65532
+EXPOSE 8080/tcp 51820/udp
+ENTRYPOINT ["netboot"]
+CMD ["serve", "-address", "0.0.0.0:8080", "-data-path", "/var/lib/netboot", "-assets-path", "/var/lib/netboot/assets"]

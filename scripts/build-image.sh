@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the netboot image with podman from the local base made by
+# scripts/build-base-image.sh (no container registry needed). Prints the image name.
+#
+# Usage: scripts/build-image.sh [IMAGE]    (default localhost/netboot:test)
+set -euo pipefail
+
+image="${1:-localhost/netboot:test}"
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CONTAINERS_CONF="${CONTAINERS_CONF:-$repo_root/test/image/containers.conf}"
+base="$("$repo_root/scripts/build-base-image.sh")"
+
+# Registry traffic may pass a TLS-inspecting proxy whose CA only the host trusts:
+# mount the host's bundle for the build steps (it is not copied into a layer).
+ca_args=()
+ca_bundle="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
+if [[ -f "$ca_bundle" ]]; then
+  ca_args=(-v "$ca_bundle:/run/build-ca.crt:ro" --build-arg NODE_EXTRA_CA_CERTS=/run/build-ca.crt)
+fi
+mkdir -p "$repo_root/.cache/image/npm"
+
+podman build --quiet --network host --format docker \
+  --build-arg "BASE=$base" "${ca_args[@]}" \
+  -v "$repo_root/.cache/image/npm:/root/.npm" \
+  -t "$image" "$repo_root" >/dev/null
+echo "$image"
