@@ -9,6 +9,7 @@ import { NETBOOT_VERSION } from "../version.js";
  */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import("./serve.js")).serveCommand,
+  butane: async () => (await import("./butane.js")).butaneCommand,
   wireguard: async () => (await import("./wireguard.js")).wireguardCommand,
   "dhcp-config": async () => (await import("./dhcp-config.js")).dhcpConfigCommand,
 };

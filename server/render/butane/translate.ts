@@ -134,10 +134,35 @@ function checkForbidden(config: IgnObject, spec: VariantSpec): ConfigIssue[] {
   return errors;
 }
 
+const BOOT_DISK = "/dev/disk/by-id/coreos-boot-disk";
+
+/** fcos 1.6.0's checks of disks and mount units. */
+function checkDisks(root: IgnObject, report: { errors: ConfigIssue[]; warnings: ConfigIssue[] }): void {
+  const storage = sub(root, "storage") ?? {};
+  const mirrors = ((sub(sub(root, "boot_device") ?? {}, "mirror") ?? {}).devices as string[] | undefined) ?? [];
+  ((storage.disks as IgnObject[] | undefined) ?? []).forEach((disk, i) => {
+    if (disk.device === BOOT_DISK || disk.wipeTable === true || mirrors.includes(String(disk.device))) return;
+    ((disk.partitions as IgnObject[] | undefined) ?? []).forEach((partition, p) => {
+      if ((partition.number ?? 0) === 0 && partition.label !== undefined) {
+        report.warnings.push({
+          path: ["storage", "disks", i, "partitions", p, "number"],
+          message: "partitions cannot be reused by label; number must be specified except on boot disk (/dev/disk/by-id/coreos-boot-disk) or when wipe_table is true",
+        });
+      }
+    });
+  });
+  ((storage.filesystems as IgnObject[] | undefined) ?? []).forEach((fs, i) => {
+    if (typeof fs.path === "string" && fs.with_mount_unit === true && !/^\/(etc|var)(\/|$)/.test(fs.path)) {
+      report.errors.push({ path: ["storage", "filesystems", i, "path"], message: "path must be under /etc or /var if with_mount_unit is true" });
+    }
+  });
+}
+
 export function translateButaneConfig(root: IgnObject, spec: VariantSpec): TranslateResult {
   const translator = new Translator(spec.minor);
   translator.check("Config", root, []);
   const fcos = spec.bootDevice ? validateFcosSugar(sub(root, "boot_device"), sub(root, "grub")) : { errors: [], warnings: [] };
+  if (spec.strictDisks) checkDisks(root, fcos);
   const preErrors = [...translator.errors, ...fcos.errors];
   if (preErrors.length > 0) return { config: {}, errors: preErrors, warnings: [...translator.warnings, ...fcos.warnings] };
 

@@ -10,6 +10,8 @@ export interface VariantSpec {
   bootDevice?: boolean;
   /** fcos 1.5.0+: `grub.users`. */
   grub?: boolean;
+  /** fcos 1.6.0+: mount units only under /etc or /var; reusing partitions by label is warned about. */
+  strictDisks?: boolean;
   /** Output fields the variant refuses when set (Butane's field filters). */
   forbidden?: Array<{ path: string[]; message: string }>;
 }
@@ -31,7 +33,7 @@ export const VARIANTS: Record<string, Record<string, VariantSpec>> = {
     "1.3.0": { minor: 2, bootDevice: true },
     "1.4.0": { minor: 3, bootDevice: true },
     "1.5.0": { minor: 4, bootDevice: true, grub: true },
-    "1.6.0": { minor: 5, bootDevice: true, grub: true },
+    "1.6.0": { minor: 5, bootDevice: true, grub: true, strictDisks: true },
   },
   flatcar: {
     "1.0.0": { minor: 3, forbidden: FLATCAR_FILTERS },
