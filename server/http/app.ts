@@ -81,7 +81,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     dotfiles: "allow",
     cacheControl: false,
     redirect: true,
-    index: ["index.html"],
+    index: false,
     list: { format: "html", render: renderListing },
   });
 

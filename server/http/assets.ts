@@ -36,6 +36,16 @@ export async function serveAsset(request: FastifyRequest, reply: FastifyReply, a
       return sendNotFound(reply, "no such asset");
     }
     if (target !== realRoot && !target.startsWith(realRoot + path.sep)) return sendNotFound(reply, "refused path");
+    if (!relative.endsWith("/") && (await fs.stat(target)).isDirectory()) {
+      const query = request.url.includes("?") ? request.url.slice(request.url.indexOf("?")) : "";
+      return reply.redirect(encodeURI(ASSETS_PREFIX + relative + "/") + query, 301);
+    }
   }
-  return reply.sendFile(relative === "" ? "/" : "/" + relative, realRoot);
+  // A folder is answered with its index.html when it has one, else a listing (as Go's file server).
+  if (relative === "" || relative.endsWith("/")) {
+    const index = path.join(realRoot, relative, "index.html");
+    const hasIndex = await fs.stat(index).then((st) => st.isFile(), () => false);
+    if (hasIndex) return reply.sendFile("/" + relative + "index.html", realRoot);
+  }
+  return reply.sendFile("/" + relative, realRoot);
 }

@@ -237,3 +237,70 @@ describe("group and profile files Matchbox reads in a particular way", () => {
     }
   });
 });
+
+describe("assets", () => {
+  it("serves files with Content-Length, HEAD, ETag/304, listings and index.html, and refuses escapes", async () => {
+    const s = await startTestServer({
+      files: { "assets/ipxe.efi": Buffer.alloc(4096, 1), "assets/site/index.html": "<p>hi</p>", "assets/dir/a.txt": "a", "secret.txt": "secret" },
+    });
+    try {
+      const head = await s.get("/assets/ipxe.efi", { method: "HEAD" });
+      expect(head.status).toBe(200);
+      expect(head.headers["content-length"]).toBe("4096");
+      const get = await s.get("/assets/ipxe.efi");
+      expect(get.bytes.length).toBe(4096);
+      expect(String(get.headers["content-type"])).toMatch(/^application\/(efi|octet-stream)/);
+      const again = await s.get("/assets/ipxe.efi", { headers: { "if-none-match": String(get.headers.etag) } });
+      expect(again.status).toBe(304);
+      expect((await s.get("/assets/site/")).body).toBe("<p>hi</p>");
+      expect((await s.get("/assets/dir/")).body).toContain('<a href="a.txt">a.txt</a>');
+      expect((await rawGet(s.url, "/assets/dir")).status).toBe(301);
+      for (const target of ["/assets/%2e%2e/secret.txt", "/assets/..%2fsecret.txt", "/assets/%00", "/assets/..\\secret.txt"]) {
+        const res = await rawGet(s.url, target);
+        expect(res.body, target).not.toContain("secret");
+      }
+      expect((await s.get("/assets/missing")).status).toBe(404);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("templates as Matchbox renders them (A24–A29)", () => {
+  it("serves /generic with a sniffed type, Range, query-only data and Go number printing", async () => {
+    const s = await startTestServer({
+      files: {
+        "groups/g.json": json({ id: "g", profile: "p", metadata: { big: 1000000, text: "line1\nline2" } }),
+        "groups/html.json": json({ id: "h", profile: "html", selector: { kind: "html" } }),
+        "groups/uuid.json": json({ id: "u", profile: "uuid", selector: { kind: "uuid" } }),
+        "groups/foo.json": json({ id: "f", profile: "foo", selector: { kind: "foo" } }),
+        "profiles/p.json": json({ id: "p", generic_id: "plain.tmpl" }),
+        "profiles/html.json": json({ id: "html", generic_id: "page.tmpl" }),
+        "profiles/uuid.json": json({ id: "uuid", generic_id: "uuid.tmpl" }),
+        "profiles/foo.json": json({ id: "foo", generic_id: "foo.tmpl" }),
+        "generic/plain.tmpl": "big={{.big}}\n",
+        "generic/page.tmpl": "  <html><body>{{.request.query.kind}}</body></html>\n",
+        "generic/uuid.tmpl": "{{.uuid}}",
+        "generic/foo.tmpl": "{{.request.query.foo}}",
+      },
+    });
+    try {
+      const plain = await s.get("/generic");
+      expect(plain.body).toBe("big=1e+06\n");
+      expect(plain.headers["content-type"]).toBe("text/plain; charset=utf-8");
+      const html = await s.get("/generic?kind=html");
+      expect(html.headers["content-type"]).toBe("text/html; charset=utf-8");
+      const range = await s.get("/generic", { headers: { range: "bytes=0-4" } });
+      expect(range.status).toBe(206);
+      expect(range.body).toBe("big=1");
+      expect(range.headers["content-range"]).toBe(`bytes 0-4/${Buffer.byteLength("big=1e+06\n")}`);
+      expect((await s.get("/generic?kind=uuid&uuid=abc")).status).toBe(500);
+      expect((await s.get("/generic?kind=foo")).status).toBe(500);
+      expect((await s.get("/generic?kind=foo&foo=1")).body).toBe("1");
+      const meta = await s.get("/metadata");
+      expect(meta.body).toContain("TEXT=line1\nline2\n");
+    } finally {
+      await s.close();
+    }
+  });
+});
