@@ -28,6 +28,7 @@ function parseYaml(yamlText: string, file: string): YamlNode {
     return loadButaneYaml(yamlText);
   } catch (err) {
     if (err instanceof YamlLimitError) fail(file, err.message);
+    if (err instanceof RangeError) fail(file, "document nests too deeply");
     const e = err as Error & { mark?: { line: number; column: number }; reason?: string };
     if (e.mark) fail(`${file}:${e.mark.line + 1}:${e.mark.column + 1}`, `YAML error: ${e.reason ?? e.message}`);
     throw err;

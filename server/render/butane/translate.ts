@@ -6,6 +6,8 @@
  */
 import type { ConfigIssue, ConfigPath } from "../ignition/path.js";
 import { escapeRfc2396 } from "../ignition/data-url.js";
+import { inspectEmbeddedConfig } from "../ignition/index.js";
+import { formatPath } from "../ignition/path.js";
 import { SCHEMA, type IgnObject, type TypeName } from "../ignition/schema.js";
 import { makeDataUrl } from "./data-url.js";
 import { bootDeviceConfig, grubConfig, validateFcosSugar } from "./fcos.js";
@@ -47,6 +49,9 @@ class Translator {
         }
       }
       if (count > 1) this.errors.push({ path: [...path, last!], message: "only one of the following can be set: inline, local, source" });
+      else if (this.base >= 1 && path[0] === "ignition" && path[1] === "config" && typeof o.inline === "string") {
+        this.checkEmbeddedConfig(o.inline, [...path, "inline"]);
+      }
     }
     if (type === "Filesystem" && o.with_mount_unit === true) {
       if ((o.format ?? "") === "") this.errors.push({ path: [...path, "format"], message: "format is required if with_mount_unit is true" });
@@ -71,6 +76,16 @@ class Translator {
         const itemType = field.kind.type;
         (value as IgnObject[]).forEach((item, i) => this.check(itemType, item, [...path, field.yaml, i]));
       }
+    }
+  }
+
+  private checkEmbeddedConfig(text: string, path: ConfigPath): void {
+    const result = inspectEmbeddedConfig(text, this.base);
+    if ("syntaxError" in result) this.errors.push({ path, message: `embedded Ignition config: ${result.syntaxError}` });
+    else if ("otherVersion" in result) {
+      this.warnings.push({ path, message: `embedded Ignition config has version ${JSON.stringify(result.otherVersion)}; not validated` });
+    } else {
+      for (const e of result.errors) this.errors.push({ path, message: `embedded Ignition config: ${formatPath(e.path)}: ${e.message}` });
     }
   }
 

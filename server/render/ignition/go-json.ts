@@ -22,7 +22,8 @@ export class JsonSyntaxError extends Error {
   }
 }
 
-const MAX_DEPTH = 10_000;
+/** Deeper than any real config; keeps the recursive reader far from the stack limit. */
+const MAX_DEPTH = 1_000;
 
 export function parseGoJson(text: string): JsonNode {
   let pos = 0;
@@ -41,7 +42,7 @@ export function parseGoJson(text: string): JsonNode {
   };
 
   const value = (depth: number): JsonNode => {
-    if (depth > MAX_DEPTH) throw new JsonSyntaxError("exceeded max depth", pos);
+    if (depth > MAX_DEPTH) throw new JsonSyntaxError(`exceeded max nesting depth of ${MAX_DEPTH}`, pos);
     skipSpace();
     const at = pos;
     const c = text[pos];

@@ -51,6 +51,29 @@ export function finishConfig(config: IgnObject, minor: number, file: string): { 
   return { json: serializeConfig(served, target), warnings: report.warnings };
 }
 
+/**
+ * Butane's check of an Ignition config embedded inline in `ignition.config`:
+ * syntax and type errors are fatal; a version other than the one the Butane
+ * config emits is only reported (Butane skips validating it); otherwise the
+ * embedded config's validation errors are returned.
+ */
+export function inspectEmbeddedConfig(
+  text: string,
+  minor: number,
+): { syntaxError: string } | { otherVersion: string } | { errors: ConfigIssue[] } {
+  try {
+    const root = parseGoJson(text);
+    const version = probeVersion(root);
+    if (specMinor(version) !== minor) return { otherVersion: version };
+    const config = decodeStruct("Config", root, minor, [], {}, []);
+    return { errors: validateConfig(config, minor).errors };
+  } catch (err) {
+    if (err instanceof JsonSyntaxError) return { syntaxError: err.message };
+    if (err instanceof DecodeError) return { syntaxError: `${formatPath(err.issue.path)}: ${err.issue.message}` };
+    throw err;
+  }
+}
+
 export function canonicalIgnition(text: string, file: string): string {
   if (Buffer.byteLength(text, "utf8") > MAX_IGNITION_BYTES) {
     throw new NetbootError("NB_IGNITION", `${file}: document is larger than ${MAX_IGNITION_BYTES} bytes`);

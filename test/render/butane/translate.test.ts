@@ -361,6 +361,27 @@ describe("bad Butane is an error naming the file and the reason", () => {
     expectFailure("variant: fcos\nversion: 1.5.0\npasswd:\n  users:\n    - name: core\n      ssh_authorized_keys: [a, a]\n", "NB_IGNITION", /sshAuthorizedKeys\[1\]: duplicate entry defined/);
   });
 
+  test("an inline Ignition config under ignition.config is checked as Ignition", () => {
+    const merge = (inline: string): string =>
+      `variant: fcos\nversion: 1.5.0\nignition:\n  config:\n    merge:\n      - inline: '${inline}'\n`;
+    expectFailure(merge('{"ignition": {"version": "3.4.0"'), "NB_BUTANE", /ignition\.config\.merge\[0\]\.inline: embedded Ignition config: unexpected end of JSON input/);
+    expectFailure(
+      merge('{"ignition":{"version":"3.4.0"},"storage":{"files":[{"path":"x"}]}}'),
+      "NB_BUTANE",
+      /merge\[0\]\.inline: embedded Ignition config: storage\.files\[0\]\.path: path not absolute/,
+    );
+    const other = butane(merge('{"ignition":{"version":"3.1.0"}}'));
+    expect(other.warnings).toEqual(['ignition/test.yaml: ignition.config.merge[0].inline: embedded Ignition config has version "3.1.0"; not validated']);
+    expect(JSON.parse(other.ignition).ignition.config.merge[0].source).toBe(
+      "data:;base64," + Buffer.from('{"ignition":{"version":"3.1.0"}}').toString("base64"),
+    );
+  });
+
+  test("pathologically nested documents are refused, not a crash", () => {
+    const deep = "variant: fcos\nversion: 1.5.0\nx: " + "[".repeat(20_000) + "]".repeat(20_000) + "\n";
+    expectFailure(deep, "NB_BUTANE", /nest/);
+  });
+
   test("billion laughs: alias expansion is bounded", () => {
     const lines = ["variant: fcos", "version: 1.5.0", 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
     for (let i = 1; i <= 9; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(",")}]`);

@@ -200,6 +200,10 @@ describe("invalid raw Ignition is an NB_IGNITION error naming the file and the p
     );
   });
 
+  test("pathological nesting is refused, not a crash", () => {
+    expectFailure(v("3.4.0", `,"x":${"[".repeat(50_000)}${"]".repeat(50_000)}`), /exceeded max nesting depth/);
+  });
+
   test("documents over the size limit are refused before parsing", () => {
     const huge = v("3.4.0", `,"x":"${"a".repeat(MAX_IGNITION_BYTES)}"`);
     expectFailure(huge, /larger than \d+ bytes/);
