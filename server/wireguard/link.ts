@@ -69,7 +69,12 @@ export async function createLink(name: string, log: Log, options: { userspace?: 
 export async function deleteLink(link: TunnelLink): Promise<void> {
   if (link.child) {
     link.child.kill("SIGTERM");
-    const stopped = await Promise.race([link.child.then(() => true), sleep(5_000).then(() => false)]);
+    const grace = new AbortController();
+    const stopped = await Promise.race([
+      link.child.then(() => true),
+      sleep(5_000, false, { signal: grace.signal }).catch(() => false),
+    ]);
+    grace.abort(); // a pending timer would hold the process open after the child exited
     if (!stopped) link.child.kill("SIGKILL");
   }
   if (await linkExists(link.name)) await run("ip", ["link", "del", "dev", link.name]);
