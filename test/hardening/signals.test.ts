@@ -1,0 +1,113 @@
+import net from "node:net";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { json, makeDataDir, removeDir } from "../support/data-dir.js";
+import { bootableFiles, GOOD_MAC } from "./support/fixtures.js";
+import { ensureBuiltCli } from "./support/built-cli.js";
+import { spawnServer, type ChildServer } from "./support/child-server.js";
+import { HttpSocket, sleep } from "./support/http-socket.js";
+
+const BIG_BYTES = 48 * 1024 * 1024;
+const GRACE_MS = 8_000;
+
+function connectOutcome(url: string): Promise<"connected" | "refused"> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname);
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve("connected");
+    });
+    socket.once("error", (err: NodeJS.ErrnoException) => (err.code === "ECONNREFUSED" ? resolve("refused") : reject(err)));
+  });
+}
+
+describe("signals to `netboot serve`", () => {
+  let cli: string;
+  let dataDir: string;
+  const servers: ChildServer[] = [];
+  beforeAll(() => {
+    cli = ensureBuiltCli();
+    dataDir = makeDataDir({ ...bootableFiles(), "assets/big.img": Buffer.alloc(BIG_BYTES, 0x5a) });
+  }, 240_000);
+  afterAll(() => {
+    for (const server of servers) server.stop();
+    removeDir(dataDir);
+  });
+
+  const start = async () => {
+    const server = await spawnServer(cli, ["-data-path", dataDir, "-assets-path", path.join(dataDir, "assets"), "-shutdown-grace", `${GRACE_MS}ms`]);
+    servers.push(server);
+    return server;
+  };
+
+  it("on SIGTERM stops accepting, finishes the download in flight, and exits 0 as soon as it is done", async () => {
+    const server = await start();
+    const download = await HttpSocket.connect(server.url);
+    let received = 0;
+    let finished!: () => void;
+    const complete = new Promise<void>((resolve) => (finished = resolve));
+    let headerEnd = -1;
+    let head = "";
+    download.socket.removeAllListeners("data");
+    download.socket.on("data", (chunk: Buffer) => {
+      if (headerEnd === -1) {
+        head += chunk.toString("latin1");
+        headerEnd = head.indexOf("\r\n\r\n");
+        if (headerEnd === -1) return;
+        received = Buffer.byteLength(head, "latin1") - headerEnd - 4;
+      } else {
+        received += chunk.length;
+      }
+      if (received >= BIG_BYTES) finished();
+    });
+    download.write("GET /assets/big.img HTTP/1.1\r\nHost: test\r\n\r\n");
+    // A slow client: read a little, then stop reading so the response stays in flight.
+    await sleep(300);
+    download.socket.pause();
+    expect(received).toBeLessThan(BIG_BYTES);
+
+    const signalledAt = Date.now();
+    process.kill(server.proc.pid!, "SIGTERM");
+    await server.waitForLog((l) => typeof l.msg === "string" && l.msg.startsWith("shutting down"));
+    let outcome = await connectOutcome(server.url);
+    for (let i = 0; i < 20 && outcome === "connected"; i++) {
+      await sleep(100);
+      outcome = await connectOutcome(server.url);
+    }
+    expect(outcome).toBe("refused");
+
+    await sleep(1000);
+    expect(received).toBeLessThan(BIG_BYTES);
+    download.socket.resume();
+    await complete;
+    const downloadedAt = Date.now();
+    expect(downloadedAt - signalledAt).toBeLessThan(GRACE_MS);
+    expect(head).toMatch(/^HTTP\/1\.1 200/);
+    expect(head.toLowerCase()).toContain(`content-length: ${BIG_BYTES}`);
+    const exit = await server.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+    // Once nothing is in flight, the process exits: a kept-alive idle connection must not hold it for the whole grace period.
+    expect(Date.now() - downloadedAt).toBeLessThan(2000);
+    download.close();
+  }, 60_000);
+
+  it("on SIGHUP reloads the data directory and serves the change", async () => {
+    const server = await start();
+    const before = await fetch(`${server.url}/ipxe?mac=${GOOD_MAC}`);
+    expect(await before.text()).toContain("console=ttyS0");
+    writeFileSync(
+      path.join(dataDir, "profiles/worker.json"),
+      json({ id: "worker", boot: { kernel: "/assets/vmlinuz", initrd: ["/assets/initrd.img"], args: ["console=ttyS1,115200"] } }),
+    );
+    process.kill(server.proc.pid!, "SIGHUP");
+    await server.waitForLog((l) => l.msg === "data directory loaded" && l.reason === "SIGHUP");
+    const after = await fetch(`${server.url}/ipxe?mac=${GOOD_MAC}`);
+    expect(after.status).toBe(200);
+    expect(await after.text()).toContain("console=ttyS1,115200");
+    expect(server.proc.exitCode).toBe(null);
+    process.kill(server.proc.pid!, "SIGTERM");
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+  }, 60_000);
+});

@@ -1,0 +1,36 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+export const CLI = path.join(REPO_ROOT, "dist/server/cli/main.js");
+
+function newestSource(directory: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(directory, { withFileTypes: true })) {
+    const full = path.join(directory, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(full));
+    else if (entry.name.endsWith(".ts")) newest = Math.max(newest, statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Makes sure `dist/` holds a build of the current `server/` sources (as `npm ci`
+ * leaves it through `prepare`), building it when missing or older than a source.
+ * Builds are serialised with a lock so that parallel builds do not collide.
+ */
+export function ensureBuiltCli(): string {
+  const stale = () => !existsSync(CLI) || statSync(CLI).mtimeMs < newestSource(path.join(REPO_ROOT, "server"));
+  if (stale()) {
+    try {
+      execFileSync("flock", ["/tmp/netboot-test-build.lock", "npx", "tsc", "-p", "tsconfig.build.json"], { cwd: REPO_ROOT, stdio: "pipe", timeout: 240_000 });
+    } catch (err) {
+      // Type errors still emit JavaScript; `npm test` reports them through its own type check.
+      if (!existsSync(CLI)) throw err;
+    }
+  }
+  if (stale()) throw new Error("dist/ is still older than server/ after building: run `npm run build` and read its errors");
+  return CLI;
+}
