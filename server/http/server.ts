@@ -1,39 +1,95 @@
-import type { FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import type { ServeConfig } from "../config/serve-config.js";
+import type { ListenAddress, ServeConfig } from "../config/serve-config.js";
+import { NetbootMetrics, wgDumpPeers } from "../observe/metrics.js";
+import { BootTimeline } from "../observe/timeline.js";
 import { DataStore } from "../store/store.js";
-import { buildApp } from "./app.js";
+import { Explainer } from "../validate/explain.js";
+import { buildApp, type ResponseInfo } from "./app.js";
+import { healthRoutes, machineByPath, MACHINES_PREFIX, viewRoutes, type ViewHandler } from "./views.js";
 
 export interface RunningServer {
   store: DataStore;
   app: FastifyInstance;
   /** The address actually bound (port 0 picks a free one). */
   url: string;
+  /** The separate listener of the read-only views, when `-debug-address` names one. */
+  debugUrl: string | undefined;
+  timeline: BootTimeline;
+  metrics: NetbootMetrics;
   /** Stops accepting, lets in-flight requests finish for up to graceMs, then closes what is left. */
   close(graceMs: number): Promise<void>;
 }
 
-/** Loads the data directory and starts listening. */
-export async function startServer(config: ServeConfig, logger: Logger, https?: { key: Buffer; cert: Buffer }): Promise<RunningServer> {
-  const store = await DataStore.open(config.dataPath, { logger });
-  const app = await buildApp({ store, assetsPath: config.assetsPath, logger, https });
-  await app.listen({ host: config.listen.host, port: config.listen.port });
+function urlOf(app: FastifyInstance, listen: ListenAddress, scheme: string): string {
   const address = app.server.address();
-  const port = typeof address === "object" && address ? address.port : config.listen.port;
-  const host = config.listen.host.includes(":") ? `[${config.listen.host}]` : config.listen.host;
-  const url = `${https ? "https" : "http"}://${host}:${port}`;
-  logger.info({ url, dataPath: config.dataPath, assetsPath: config.assetsPath ?? null }, "listening");
+  const port = typeof address === "object" && address ? address.port : listen.port;
+  const host = listen.host.includes(":") ? `[${listen.host}]` : listen.host;
+  return `${scheme}://${host}:${port}`;
+}
+
+/** A small app of its own for the read-only views, when they listen apart from the machines. */
+async function buildDebugApp(views: Record<string, ViewHandler>, byPath: ViewHandler): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false });
+  for (const [url, handler] of Object.entries(views)) app.route({ method: "GET", url, handler });
+  app.route({ method: "GET", url: `${MACHINES_PREFIX}*`, handler: byPath });
+  return app;
+}
+
+/** Loads the data directory and starts listening (and, with `-debug-address HOST:PORT`, a second listener for the views). */
+export async function startServer(config: ServeConfig, logger: Logger, https?: { key: Buffer; cert: Buffer }): Promise<RunningServer> {
+  const timeline = new BootTimeline();
+  let store: DataStore | undefined;
+  const metrics = new NetbootMetrics({
+    snapshot: () => store?.current,
+    machinesTracked: () => timeline.machineCount,
+    ...(config.wireguardInterface ? { wireguard: { interface: config.wireguardInterface, peers: wgDumpPeers(config.wireguardInterface) } } : {}),
+  });
+  store = await DataStore.open(config.dataPath, { logger, onReload: (result) => metrics.observeReload(result) });
+  const explainer = await Explainer.create(store);
+
+  const onResponse = (info: ResponseInfo) => {
+    const stage = timeline.record(info);
+    metrics.observeResponse(info, stage);
+  };
+  const views = viewRoutes({ timeline, metrics, explainer });
+  const byPath = machineByPath(timeline);
+  const extraRoutes = { ...healthRoutes(store), ...(config.debugViews === "main" ? views : {}) };
+  const app = await buildApp({ store, assetsPath: config.assetsPath, logger, https, onResponse, extraRoutes });
+  if (config.debugViews === "main") app.route({ method: "GET", url: `${MACHINES_PREFIX}*`, handler: byPath });
+  await app.listen({ host: config.listen.host, port: config.listen.port });
+  const url = urlOf(app, config.listen, https ? "https" : "http");
+
+  let debugApp: FastifyInstance | undefined;
+  let debugUrl: string | undefined;
+  if (typeof config.debugViews === "object") {
+    debugApp = await buildDebugApp(views, byPath);
+    try {
+      await debugApp.listen({ host: config.debugViews.host, port: config.debugViews.port });
+    } catch (err) {
+      await app.close();
+      store.close();
+      throw err;
+    }
+    debugUrl = urlOf(debugApp, config.debugViews, "http");
+  }
+  logger.info({ url, debugViews: debugUrl ?? config.debugViews, dataPath: config.dataPath, assetsPath: config.assetsPath ?? null }, "listening");
+
+  const openStore = store;
   return {
-    store,
+    store: openStore,
     app,
     url,
+    debugUrl,
+    timeline,
+    metrics,
     async close(graceMs) {
-      store.close();
+      openStore.close();
       const server = app.server;
       server.closeIdleConnections?.();
       const timer = setTimeout(() => server.closeAllConnections?.(), graceMs);
       timer.unref();
-      await app.close();
+      await Promise.all([app.close(), debugApp?.close(), explainer.close()]);
       clearTimeout(timer);
     },
   };

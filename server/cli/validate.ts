@@ -1,0 +1,72 @@
+import { statSync } from "node:fs";
+import type { Command } from "./command.js";
+import { flagUsage, parseFlags, UsageError, type FlagSpecs } from "../config/flags.js";
+import { countBySeverity, formatProblem, validateDataDir } from "../validate/index.js";
+
+const FLAGS: FlagSpecs = {
+  "data-path": { type: "string", default: "/var/lib/matchbox", env: true, description: "Data directory to check" },
+  "assets-path": { type: "string", default: "", env: true, description: "Also check that profiles' local /assets/… paths exist in this directory" },
+  json: { type: "boolean", default: false, description: "Print the report as JSON" },
+  help: { type: "boolean", default: false, description: "Print usage and exit" },
+};
+
+const USAGE = `Usage: netboot validate [-data-path DIR] [-assets-path DIR] [--json]
+
+Loads the data directory as the server does and reports every problem as
+FILE[:POINTER]: severity: reason — files that do not parse or fit the schema,
+duplicate ids, groups that can never match (identical selectors, several
+default groups), references to missing profiles, templates and assets, and
+templates that fail to render, translate or validate for a group that uses
+them. Exits 1 when there is an error, 0 when there are only warnings.
+
+Flags:
+${flagUsage(FLAGS)}
+`;
+
+export const validateCommand: Command = {
+  summary: "check a data directory: files, references, selectors, rendering",
+  async run(argv) {
+    let values;
+    try {
+      const parsed = parseFlags(argv, FLAGS, process.env);
+      if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
+      values = parsed.values;
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      process.stderr.write(`netboot validate: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    const dataPath = values["data-path"] as string;
+    const assetsPath = (values["assets-path"] as string) || undefined;
+    for (const [flag, dir] of [["-data-path", dataPath], ["-assets-path", assetsPath]] as const) {
+      if (dir !== undefined && !isDirectory(dir)) {
+        process.stderr.write(`netboot validate: ${flag} ${dir} is not a directory\n`);
+        return 2;
+      }
+    }
+    const report = await validateDataDir(dataPath, { ...(assetsPath ? { assetsPath } : {}) });
+    const { errors, warnings } = countBySeverity(report.problems);
+    if (values.json) {
+      process.stdout.write(JSON.stringify({ ...report, errors, warnings, durationMs: Math.round(report.durationMs) }, null, 2) + "\n");
+    } else {
+      for (const problem of report.problems) process.stdout.write(formatProblem(problem) + "\n");
+      process.stdout.write(
+        `${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"} ` +
+          `in ${report.groups} groups, ${report.profiles} profiles, ${report.templates} templates (${Math.round(report.durationMs)} ms)\n`,
+      );
+    }
+    return errors > 0 ? 1 : 0;
+  },
+};
+
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}

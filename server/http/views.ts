@@ -1,0 +1,96 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { parseMac } from "../match/mac.js";
+import { rawQueryOf } from "../match/labels.js";
+import { parseQuery } from "../match/query.js";
+import type { NetbootMetrics } from "../observe/metrics.js";
+import type { BootTimeline } from "../observe/timeline.js";
+import type { DataStore } from "../store/store.js";
+import type { Explainer } from "../validate/explain.js";
+
+export type ViewHandler = (request: FastifyRequest, reply: FastifyReply) => unknown;
+
+export const MACHINES_PREFIX = "/machines/";
+
+function sendJson(reply: FastifyReply, status: number, value: unknown): FastifyReply {
+  return reply
+    .code(status)
+    .header("content-type", "application/json; charset=utf-8")
+    .header("cache-control", "no-store")
+    .send(JSON.stringify(value, null, 2) + "\n");
+}
+
+/** The machine id a path segment or query value names: a MAC in any notation (normalised), else as given. */
+export function machineId(text: string): string {
+  return parseMac(text) ?? text;
+}
+
+/** Liveness and readiness; always on the main listener, where probes look. */
+export function healthRoutes(store: DataStore): Record<string, ViewHandler> {
+  return {
+    "/healthz": (_request, reply) => reply.code(200).header("content-type", "text/plain; charset=utf-8").send("ok\n"),
+    "/readyz": (_request, reply) => {
+      const snapshot = store.current;
+      if (!snapshot) return sendJson(reply, 503, { ready: false, reason: "the data directory has not been loaded yet" });
+      // A rejected file does not make the server unready: the rest (and the file's last good version) is served.
+      return sendJson(reply, 200, {
+        ready: true,
+        generation: snapshot.generation,
+        loadedAt: snapshot.loadedAt.toISOString(),
+        groups: snapshot.groups.length,
+        profiles: snapshot.profiles.size,
+        templates: snapshot.templates.size,
+        problems: snapshot.problems.map((p) => ({
+          file: p.file,
+          ...(p.pointer ? { pointer: p.pointer } : {}),
+          severity: p.severity,
+          message: p.message,
+          servingLastGood: p.servingLastGood ?? false,
+        })),
+      });
+    },
+  };
+}
+
+export interface ViewDependencies {
+  timeline: BootTimeline;
+  metrics: NetbootMetrics;
+  explainer: Explainer;
+}
+
+function machineTimeline(timeline: BootTimeline, id: string, reply: FastifyReply): FastifyReply {
+  const machine = timeline.get(machineId(id)) ?? timeline.get(`uuid:${id}`);
+  if (!machine) return sendJson(reply, 404, { error: `no boot recorded for ${id}` });
+  return sendJson(reply, 200, machine);
+}
+
+/** The read-only views: explain, boot timeline and metrics. */
+export function viewRoutes(deps: ViewDependencies): Record<string, ViewHandler> {
+  return {
+    "/explain": async (request, reply) => sendJson(reply, 200, await deps.explainer.explain(rawQueryOf(request.url))),
+    "/machines": (request, reply) => {
+      const query = parseQuery(rawQueryOf(request.url));
+      const id = query.get("mac")?.[0] ?? query.get("uuid")?.[0] ?? query.get("id")?.[0];
+      if (id !== undefined) return machineTimeline(deps.timeline, id, reply);
+      return sendJson(reply, 200, { machines: deps.timeline.list() });
+    },
+    "/metrics": async (_request, reply) => {
+      const text = await deps.metrics.render();
+      return reply.code(200).header("content-type", deps.metrics.contentType()).header("cache-control", "no-store").send(text);
+    },
+  };
+}
+
+/** `/machines/<mac or uuid>`: the one view that is not an exact path. */
+export function machineByPath(timeline: BootTimeline): ViewHandler {
+  return (request, reply) => {
+    const path = request.url.split("?", 1)[0]!;
+    let id: string;
+    try {
+      id = decodeURIComponent(path.slice(MACHINES_PREFIX.length));
+    } catch {
+      return sendJson(reply, 400, { error: "invalid escape in the machine id" });
+    }
+    if (request.outcome) request.outcome.endpoint = "/machines";
+    return machineTimeline(timeline, id, reply);
+  };
+}

@@ -1,0 +1,228 @@
+import { execa } from "execa";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { ResponseInfo } from "../http/app.js";
+import type { Snapshot } from "../store/snapshot.js";
+import type { FileProblem } from "../store/types.js";
+import type { PeerStatus } from "../wireguard/dump.js";
+import { parseWgDump } from "../wireguard/dump.js";
+import { stageOf, type BootStage } from "./timeline.js";
+
+/** Routes with their own label value; anything else is "other", so a scan cannot blow up the label set. */
+const KNOWN_ROUTES = new Set([
+  "/",
+  "/boot.ipxe",
+  "/boot.ipxe.0",
+  "/ipxe",
+  "/grub",
+  "/ignition",
+  "/generic",
+  "/cloud",
+  "/metadata",
+  "/explain",
+  "/machines",
+  "/metrics",
+  "/healthz",
+  "/readyz",
+]);
+
+export function routeLabel(info: Pick<ResponseInfo, "endpoint" | "url">): string {
+  if (info.endpoint !== undefined && KNOWN_ROUTES.has(info.endpoint)) return info.endpoint;
+  if (info.url.startsWith("/assets/") || info.url === "/assets") return "/assets/";
+  if (info.url.startsWith("/machines/")) return "/machines";
+  return "other";
+}
+
+/** Reads WireGuard peers for a scrape; resolves undefined when they cannot be read. */
+export type PeerSource = () => Promise<PeerStatus[] | undefined>;
+
+export interface MetricsOptions {
+  /** The snapshot in service, read at scrape time. */
+  snapshot: () => Snapshot | undefined;
+  machinesTracked?: () => number;
+  wireguard?: { interface: string; peers: PeerSource };
+  /** Clock for handshake ages (seconds since the epoch). */
+  nowSeconds?: () => number;
+}
+
+/**
+ * The server's Prometheus metrics, in a registry of its own. Observing a
+ * response is a handful of map updates; everything read from elsewhere
+ * (snapshot sizes, WireGuard peers) is read only when scraped.
+ */
+export class NetbootMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<"route" | "method" | "status">;
+  private readonly duration: Histogram<"route">;
+  private readonly bytes: Counter<"route">;
+  private readonly misses: Counter<"route" | "reason">;
+  private readonly boots: Counter<"stage" | "result">;
+  private readonly reloads: Counter<"result">;
+  private readonly reloadProblems: Counter;
+  private readonly reloadDuration: Histogram;
+
+  constructor(options: MetricsOptions) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    const now = options.nowSeconds ?? (() => Date.now() / 1000);
+
+    this.requests = new Counter({
+      name: "netboot_http_requests_total",
+      help: "HTTP requests answered, by route, method and status code.",
+      labelNames: ["route", "method", "status"],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: "netboot_http_request_duration_seconds",
+      help: "Time from request to the end of the response (for assets: the whole download).",
+      labelNames: ["route"],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
+      registers,
+    });
+    this.bytes = new Counter({
+      name: "netboot_http_response_bytes_total",
+      help: "Response body bytes written, by route.",
+      labelNames: ["route"],
+      registers,
+    });
+    this.misses = new Counter({
+      name: "netboot_match_misses_total",
+      help: "Machine requests that got no answer, by route and reason (no group, no profile, no boot, no template, or an error code).",
+      labelNames: ["route", "reason"],
+      registers,
+    });
+    this.boots = new Counter({
+      name: "netboot_boot_requests_total",
+      help: "Requests that are part of a network boot, by stage and result (ok, error, aborted).",
+      labelNames: ["stage", "result"],
+      registers,
+    });
+    this.reloads = new Counter({
+      name: "netboot_config_reloads_total",
+      help: "Loads of the data directory, by result (ok, or problems when a file was rejected).",
+      labelNames: ["result"],
+      registers,
+    });
+    this.reloadProblems = new Counter({
+      name: "netboot_config_reload_errors_total",
+      help: "Data-directory file problems newly found by a load.",
+      registers,
+    });
+    this.reloadDuration = new Histogram({
+      name: "netboot_config_reload_duration_seconds",
+      help: "Time to load the data directory.",
+      buckets: [0.005, 0.025, 0.1, 0.5, 2, 10],
+      registers,
+    });
+    const snapshotGauge = (name: string, help: string, read: (s: Snapshot) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          const snapshot = options.snapshot();
+          if (snapshot) this.set(read(snapshot));
+        },
+      });
+    snapshotGauge("netboot_groups_loaded", "Groups in the data directory snapshot in service.", (s) => s.groups.length);
+    snapshotGauge("netboot_profiles_loaded", "Profiles in the snapshot in service.", (s) => s.profiles.size);
+    snapshotGauge("netboot_templates_loaded", "Ignition, generic and cloud templates in the snapshot in service.", (s) => s.templates.size);
+    snapshotGauge("netboot_config_problems", "Files of the data directory currently rejected (their last good version, if any, is served).", (s) => s.problems.length);
+    snapshotGauge("netboot_config_last_reload_timestamp_seconds", "When the snapshot in service was loaded.", (s) => s.loadedAt.getTime() / 1000);
+
+    if (options.machinesTracked) {
+      const read = options.machinesTracked;
+      new Gauge({
+        name: "netboot_machines_tracked",
+        help: "Machines in the in-memory boot timeline.",
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
+    }
+
+    if (options.wireguard) this.registerWireGuard(options.wireguard, now);
+  }
+
+  private registerWireGuard(wireguard: { interface: string; peers: PeerSource }, now: () => number): void {
+    const registers = [this.registry];
+    const iface = wireguard.interface;
+    // One read per scrape, shared by the metrics below; a failed read never fails the scrape.
+    let read: Promise<PeerStatus[] | undefined> | undefined;
+    const peers = () => {
+      read ??= wireguard
+        .peers()
+        .catch(() => undefined)
+        .finally(() => setTimeout(() => (read = undefined), 0));
+      return read;
+    };
+    new Gauge({
+      name: "netboot_wireguard_up",
+      help: "1 when the WireGuard interface could be read at this scrape.",
+      labelNames: ["interface"],
+      registers,
+      async collect() {
+        this.set({ interface: iface }, (await peers()) ? 1 : 0);
+      },
+    });
+    const perPeer = (name: string, help: string, value: (p: PeerStatus) => number | null) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ["interface", "peer"],
+        registers,
+        async collect() {
+          this.reset();
+          for (const peer of (await peers()) ?? []) {
+            const v = value(peer);
+            if (v !== null) this.set({ interface: iface, peer: peer.publicKey }, v);
+          }
+        },
+      });
+    perPeer("netboot_wireguard_peer_last_handshake_age_seconds", "Seconds since the peer's latest handshake (absent before the first one).", (p) =>
+      p.latestHandshake === null ? null : Math.max(0, now() - p.latestHandshake),
+    );
+    perPeer("netboot_wireguard_peer_receive_bytes", "Bytes received from the peer since the interface came up.", (p) => p.rxBytes);
+    perPeer("netboot_wireguard_peer_transmit_bytes", "Bytes sent to the peer since the interface came up.", (p) => p.txBytes);
+  }
+
+  /** Counts one answered request (called for every response; cheap). */
+  observeResponse(info: ResponseInfo, stage: BootStage | undefined = stageOf(info)): void {
+    const route = routeLabel(info);
+    this.requests.inc({ route, method: info.method, status: String(info.status) });
+    this.duration.observe({ route }, info.durationMs / 1000);
+    if (info.bytes > 0) this.bytes.inc({ route }, info.bytes);
+    const reason = info.outcome.reason;
+    if (reason !== undefined && info.status >= 400 && stage !== undefined && stage !== "asset") {
+      this.misses.inc({ route, reason });
+    }
+    if (stage !== undefined) {
+      const result = !info.completed ? "aborted" : info.status < 400 ? "ok" : "error";
+      this.boots.inc({ stage, result });
+    }
+  }
+
+  /** Counts one load of the data directory. */
+  observeReload(result: { snapshot: Snapshot; durationMs: number; newProblems: readonly FileProblem[] }): void {
+    this.reloads.inc({ result: result.newProblems.length > 0 ? "problems" : "ok" });
+    if (result.newProblems.length > 0) this.reloadProblems.inc(result.newProblems.length);
+    this.reloadDuration.observe(result.durationMs / 1000);
+  }
+
+  contentType(): string {
+    return this.registry.contentType;
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/** Peers of a WireGuard interface from `wg show <interface> dump` (bounded in time; no secret is kept). */
+export function wgDumpPeers(iface: string, timeoutMs = 2000): PeerSource {
+  return async () => {
+    const result = await execa("wg", ["show", iface, "dump"], { timeout: timeoutMs, reject: false, stdin: "ignore" });
+    if (result.exitCode !== 0 || typeof result.stdout !== "string") return undefined;
+    return parseWgDump(result.stdout);
+  };
+}

@@ -1,0 +1,276 @@
+import type { ResponseInfo } from "../http/app.js";
+
+/** What part of a network boot a request was. */
+export type BootStage = "boot-script" | "ipxe" | "grub" | "asset" | "ignition" | "metadata" | "generic" | "cloud";
+
+const STAGE_BY_ENDPOINT: Record<string, BootStage> = {
+  "/boot.ipxe": "boot-script",
+  "/boot.ipxe.0": "boot-script",
+  "/ipxe": "ipxe",
+  "/grub": "grub",
+  "/ignition": "ignition",
+  "/metadata": "metadata",
+  "/generic": "generic",
+  "/cloud": "cloud",
+};
+
+/** The boot stage of an answered request, or undefined for anything that is not part of a boot. */
+export function stageOf(info: Pick<ResponseInfo, "endpoint" | "url">): BootStage | undefined {
+  if (info.endpoint !== undefined) return STAGE_BY_ENDPOINT[info.endpoint];
+  return info.url.startsWith("/assets/") ? "asset" : undefined;
+}
+
+export interface BootEvent {
+  at: string;
+  stage: BootStage;
+  method: string;
+  /** Path and query as requested. */
+  url: string;
+  status: number;
+  bytes: number;
+  durationMs: number;
+  /** false: the client went away before the whole body was sent. */
+  completed: boolean;
+  /** "labels": the request named the machine; "address": attributed by client address and time. */
+  attributedBy: "labels" | "address";
+  remoteAddress: string;
+}
+
+export interface MachineSummary {
+  /** The MAC (lower-case, colon form) or, for a machine that sent none, `uuid:<uuid>`. */
+  id: string;
+  mac: string | null;
+  uuid: string | null;
+  group: string | null;
+  profile: string | null;
+  lastStage: BootStage;
+  lastStatus: number;
+  lastSeen: string;
+  remoteAddress: string;
+  events: number;
+}
+
+export interface MachineTimeline extends MachineSummary {
+  labels: Record<string, string>;
+  timeline: BootEvent[];
+}
+
+export interface TimelineOptions {
+  /** Machines remembered; the least recently seen is forgotten first. */
+  maxMachines?: number;
+  /** Events kept per machine (a ring: the oldest are overwritten). */
+  eventsPerMachine?: number;
+  /** Client addresses remembered for attributing requests that carry no MAC. */
+  maxAddresses?: number;
+  /** How long after a machine's last labelled request its address's unlabelled requests are still its own. */
+  attributionWindowMs?: number;
+  /** Unlabelled requests held per address until a labelled request claims them (`/boot.ipxe` comes before `/ipxe`). */
+  pendingPerAddress?: number;
+}
+
+const DEFAULTS: Required<TimelineOptions> = {
+  maxMachines: 2048,
+  eventsPerMachine: 64,
+  maxAddresses: 4096,
+  attributionWindowMs: 15 * 60 * 1000,
+  pendingPerAddress: 8,
+};
+
+/** A fixed-size ring of the latest items. */
+class Ring<T> {
+  private readonly items: T[] = [];
+  private next = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  push(item: T): void {
+    if (this.items.length < this.capacity) this.items.push(item);
+    else this.items[this.next] = item;
+    this.next = (this.next + 1) % this.capacity;
+  }
+
+  /** Oldest first. */
+  toArray(): T[] {
+    if (this.items.length < this.capacity) return [...this.items];
+    return [...this.items.slice(this.next), ...this.items.slice(0, this.next)];
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  clear(): void {
+    this.items.length = 0;
+    this.next = 0;
+  }
+}
+
+/** A Map kept in least-recently-used order, holding at most `capacity` entries. */
+class Lru<K, V> {
+  private readonly map = new Map<K, V>();
+
+  constructor(private readonly capacity: number) {}
+
+  get(key: K): V | undefined {
+    return this.map.get(key);
+  }
+
+  /** Marks the key as just used. */
+  touch(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as K);
+  }
+
+  values(): IterableIterator<V> {
+    return this.map.values();
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+interface Machine {
+  id: string;
+  mac: string | null;
+  uuid: string | null;
+  labels: Record<string, string>;
+  group: string | null;
+  profile: string | null;
+  lastSeen: number;
+  last: BootEvent;
+  events: Ring<BootEvent>;
+}
+
+interface AddressState {
+  /** The machine whose labelled request came last from this address, and when. */
+  machineId: string | undefined;
+  labelledAt: number;
+  /** Unlabelled requests not yet claimed by a machine. */
+  pending: Ring<{ event: BootEvent; atMs: number }>;
+}
+
+function labelCaseInsensitive(labels: Record<string, string> | undefined, name: string): string | undefined {
+  if (!labels) return undefined;
+  for (const key in labels) if (key.toLowerCase() === name && labels[key] !== "") return labels[key];
+  return undefined;
+}
+
+/**
+ * A bounded, in-memory record of what each machine fetched. Requests that
+ * carry a MAC (or UUID) are the machine's own; `/boot.ipxe` and asset requests
+ * carry neither and are attributed by client address: assets to the machine
+ * whose labelled request last came from that address, `/boot.ipxe` to the
+ * next one (it is what leads a machine to send its labels). Every call does a
+ * bounded amount of work and never waits.
+ */
+export class BootTimeline {
+  private readonly options: Required<TimelineOptions>;
+  private readonly machines: Lru<string, Machine>;
+  private readonly addresses: Lru<string, AddressState>;
+
+  constructor(options: TimelineOptions = {}) {
+    this.options = { ...DEFAULTS, ...options };
+    this.machines = new Lru(this.options.maxMachines);
+    this.addresses = new Lru(this.options.maxAddresses);
+  }
+
+  get machineCount(): number {
+    return this.machines.size;
+  }
+
+  /** Records one answered request; returns its stage, or undefined when it is not part of a boot. */
+  record(info: ResponseInfo): BootStage | undefined {
+    const stage = stageOf(info);
+    if (stage === undefined) return undefined;
+    const atMs = info.at.getTime();
+    const labels = info.outcome.labels;
+    const mac = labelCaseInsensitive(labels, "mac") ?? null;
+    const uuid = labelCaseInsensitive(labels, "uuid") ?? null;
+    const machineId = mac ?? (uuid === null ? undefined : `uuid:${uuid}`);
+    const event: BootEvent = {
+      at: info.at.toISOString(),
+      stage,
+      method: info.method,
+      url: info.url,
+      status: info.status,
+      bytes: info.bytes,
+      durationMs: Math.round(info.durationMs * 10) / 10,
+      completed: info.completed,
+      attributedBy: machineId === undefined ? "address" : "labels",
+      remoteAddress: info.remoteAddress,
+    };
+
+    let address = this.addresses.get(info.remoteAddress);
+    if (!address) address = { machineId: undefined, labelledAt: 0, pending: new Ring(this.options.pendingPerAddress) };
+    this.addresses.touch(info.remoteAddress, address);
+
+    if (machineId !== undefined) {
+      const machine = this.machineFor(machineId, mac, uuid, atMs, event);
+      machine.labels = labels ?? {};
+      if (info.outcome.group !== undefined) machine.group = info.outcome.group;
+      if (info.outcome.profile !== undefined) machine.profile = info.outcome.profile;
+      // Unlabelled requests that came just before from the same address led here.
+      for (const held of address.pending.toArray()) {
+        if (atMs - held.atMs <= this.options.attributionWindowMs) machine.events.push(held.event);
+      }
+      address.pending.clear();
+      machine.events.push(event);
+      address.machineId = machineId;
+      address.labelledAt = atMs;
+      return stage;
+    }
+
+    const owner = address.machineId === undefined ? undefined : this.machines.get(address.machineId);
+    const recent = owner !== undefined && atMs - address.labelledAt <= this.options.attributionWindowMs;
+    if (stage === "asset" && recent) {
+      owner.events.push(event);
+      owner.last = event;
+      owner.lastSeen = atMs;
+      this.machines.touch(owner.id, owner);
+    } else {
+      address.pending.push({ event, atMs });
+    }
+    return stage;
+  }
+
+  private machineFor(id: string, mac: string | null, uuid: string | null, atMs: number, event: BootEvent): Machine {
+    let machine = this.machines.get(id);
+    if (!machine) {
+      machine = { id, mac, uuid, labels: {}, group: null, profile: null, lastSeen: atMs, last: event, events: new Ring(this.options.eventsPerMachine) };
+    }
+    if (uuid !== null) machine.uuid = uuid;
+    machine.lastSeen = atMs;
+    machine.last = event;
+    this.machines.touch(id, machine);
+    return machine;
+  }
+
+  /** Every remembered machine, most recently seen first. */
+  list(): MachineSummary[] {
+    return [...this.machines.values()].reverse().map(summary);
+  }
+
+  /** One machine's timeline, oldest first, by MAC (any notation) or `uuid:<uuid>`. */
+  get(id: string): MachineTimeline | undefined {
+    const machine = this.machines.get(id);
+    if (!machine) return undefined;
+    return { ...summary(machine), labels: machine.labels, timeline: machine.events.toArray() };
+  }
+}
+
+function summary(machine: Machine): MachineSummary {
+  return {
+    id: machine.id,
+    mac: machine.mac,
+    uuid: machine.uuid,
+    group: machine.group,
+    profile: machine.profile,
+    lastStage: machine.last.stage,
+    lastStatus: machine.last.status,
+    lastSeen: new Date(machine.lastSeen).toISOString(),
+    remoteAddress: machine.last.remoteAddress,
+    events: machine.events.size,
+  };
+}
