@@ -12,6 +12,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   butane: async () => (await import("./butane.js")).butaneCommand,
   wireguard: async () => (await import("./wireguard.js")).wireguardCommand,
   "dhcp-config": async () => (await import("./dhcp-config.js")).dhcpConfigCommand,
+  validate: async () => (await import("./validate.js")).validateCommand,
+  explain: async () => (await import("./explain.js")).explainCommand,
+  machines: async () => (await import("./machines.js")).machinesCommand,
 };
 
 function usage(): string {
