@@ -390,6 +390,11 @@ class Validator {
     if (notEmpty(sub(clevis, "custom"), "pin") && others) this.error([...path, "clevis"], "cannot use custom clevis config with tpm2, tang, or threshold");
     const keySource = str(sub(o, "keyFile"), "source");
     if (keySource && checkSourceUrl(keySource)) this.error([...path, "keys"], "invalid key-file source");
+    if (this.minor >= 5 && isTrue(sub(o, "cex"), "enabled")) {
+      const clevisPresent = notEmpty(sub(clevis, "custom"), "pin") || objs(clevis, "tang").length > 0 || isTrue(clevis, "tpm2") || (int(clevis, "threshold") ?? 0) !== 0;
+      if (clevisPresent) this.error([...path, "cex"], "cannot use cex with clevis");
+      if (keySource) this.error([...path, "cex"], "cannot use key file with cex");
+    }
   }
 
   private raidRules(o: Obj, path: ConfigPath): void {

@@ -193,6 +193,14 @@ describe("invalid raw Ignition is an NB_IGNITION error naming the file and the p
     expectFailure(v("3.4.0", ',"storage":{"files":[{"path":"/x","overwrite":true}]}'), /overwrite must be false if source is unspecified/);
   });
 
+  test("3.5.0 LUKS cex excludes clevis and key files", () => {
+    const luks = (extra: string): string =>
+      v("3.5.0", `,"storage":{"luks":[{"name":"r","device":"/dev/dasda1","cex":{"enabled":true}${extra}}]}`);
+    expectFailure(luks(',"clevis":{"tpm2":true}'), /storage\.luks\[0\]\.cex: cannot use cex with clevis/);
+    expectFailure(luks(',"keyFile":{"source":"data:,k"}'), /cannot use key file with cex/);
+    expect(canonical(luks(""))).toContain('"luks":[{"cex":{"enabled":true},"clevis":{"custom":{}},"device":"/dev/dasda1","keyFile":{"verification":{}},"name":"r"}]');
+  });
+
   test("fields newer than the declared version are dropped, not accepted", () => {
     // kernelArguments arrived in 3.3.0; in a 3.2.0 config it is an unknown key.
     expect(canonical(v("3.2.0", ',"kernelArguments":{"shouldExist":["a"]}'))).toBe(
