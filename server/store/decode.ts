@@ -49,7 +49,8 @@ function check(validate: ValidateFunction, value: unknown): void {
 export function decodeGroup(document: unknown, file: string): Group {
   const doc = foldFields(document, GROUP_FIELDS) as Record<string, unknown> | null;
   check(validateGroup, doc);
-  const selector: Record<string, string> = {};
+  // Null prototype: a selector key may be any string, `__proto__` included.
+  const selector: Record<string, string> = Object.create(null);
   for (const [key, value] of Object.entries((doc?.selector as Record<string, string | null> | null) ?? {})) {
     let normalised = value ?? "";
     if (isMacKey(key)) {

@@ -140,3 +140,13 @@ describe("data directory store", () => {
     expect(await eventually(() => store.current.groups[0]?.profile === "two")).toBe(true);
   });
 });
+
+describe("odd keys", () => {
+  it("treats __proto__ as an ordinary selector and metadata key", async () => {
+    const { store } = await open({ "groups/p.json": '{"id":"p","selector":{"__proto__":"x"},"metadata":{"__proto__":{"a":1}}}' });
+    const group = store.current.groups[0]!;
+    expect(Object.keys(group.selector)).toEqual(["__proto__"]);
+    expect(store.current.index.select(new Map([["__proto__", "x"]]))).toBe(group);
+    expect(store.current.index.select(new Map())).toBeUndefined();
+  });
+});
