@@ -4,7 +4,9 @@
  *
  *   lan (a machine on the Network Boot VLAN, 198.51.100.10)
  *    └─ router (198.51.100.1 | WAN 203.0.113.1; wg-quick with the config from `peer add`)
- *        └─ cloud (WAN 203.0.113.2; `netboot wireguard up` + `netboot serve` on 192.0.2.1)
+ *        └─ cloud (WAN 203.0.113.2 and .6; `netboot wireguard up` + `netboot serve` on 192.0.2.1)
+ *        ┌─ labr (WAN 203.0.113.5; a second router added live, with the policy routing of docs/homelab-router.md)
+ *   labl (203.0.113.130, behind labr 203.0.113.129)
  *
  * Each step asserts what the e2e boot test and the chart rely on.
  */
@@ -28,6 +30,9 @@ const router = lab.ns("router");
 const lan = lab.ns("lan");
 const serverIf = `${lab.tag}s`;
 const routerIf = `${lab.tag}r`;
+const labRouter = lab.ns("labr");
+const labLan = lab.ns("labl");
+const labRouterIf = `${lab.tag}q`;
 let work: string;
 /** The state as the sidecar sees it: a Secret-volume layout (files → ..data → timestamped dir). */
 let mounted: string;
@@ -65,11 +70,15 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "netboot-wg-ns-"));
   mounted = join(work, "mounted");
   await mkdir(mounted);
-  for (const role of ["cloud", "router", "lan"]) await lab.addNamespace(role);
+  for (const role of ["cloud", "router", "lan", "labr", "labl"]) await lab.addNamespace(role);
   await lab.link({ ns: router, dev: `${lab.tag}w0`, cidr: "203.0.113.1/30" }, { ns: cloud, dev: `${lab.tag}w1`, cidr: "203.0.113.2/30" });
   await lab.link({ ns: lan, dev: `${lab.tag}l0`, cidr: "198.51.100.10/24" }, { ns: router, dev: `${lab.tag}l1`, cidr: "198.51.100.1/24" });
   await lab.exec(lan, "ip", ["route", "add", "default", "via", "198.51.100.1"]);
   await lab.exec(router, "sysctl", ["-q", "-w", "net.ipv4.ip_forward=1"]);
+  await lab.link({ ns: labRouter, dev: `${lab.tag}w2`, cidr: "203.0.113.5/30" }, { ns: cloud, dev: `${lab.tag}w3`, cidr: "203.0.113.6/30" });
+  await lab.link({ ns: labLan, dev: `${lab.tag}l2`, cidr: "203.0.113.130/25" }, { ns: labRouter, dev: `${lab.tag}l3`, cidr: "203.0.113.129/25" });
+  await lab.exec(labLan, "ip", ["route", "add", "default", "via", "203.0.113.129"]);
+  await lab.exec(labRouter, "sysctl", ["-q", "-w", "net.ipv4.ip_forward=1"]);
 
   // The boot server's data: one profile and a 4 MiB asset (large enough for full-size segments).
   const data = join(work, "data");
@@ -83,7 +92,9 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  await lab.exec(router, "wg-quick", ["down", join(work, `${routerIf}.conf`)], { reject: false });
+  for (const [ns, name] of [[router, routerIf], [labRouter, labRouterIf]] as const) {
+    await lab.exec(ns, "wg-quick", ["down", join(work, `${name}.conf`)], { reject: false });
+  }
   await lab.cleanup();
   if (work) await rm(work, { recursive: true, force: true });
 }, 30_000);
@@ -163,8 +174,15 @@ describe("WireGuard tunnel between namespaces", () => {
 
   it("a new router in the mounted Secret is applied live without dropping the first one's session", async () => {
     const [before] = await serverPeers();
-    const add = await netboot(["wireguard", "peer", "add", "lab", "--state", join(work, "state"), "--lan", "203.0.113.128/25", "--format", "routeros"]);
-    expect(add.stdout).toContain("/interface wireguard");
+    const add = await netboot(["wireguard", "peer", "add", "lab", "--state", join(work, "state"), "--lan", "203.0.113.128/25", "--endpoint", "203.0.113.6:51820"]);
+    expect(add.stdout).toContain("Endpoint = 203.0.113.6:51820");
+    // The policy routing of docs/homelab-router.md: the route in table 51820, looked up only for the LAN.
+    const policy = [
+      "Table = 51820",
+      "PostUp = ip rule add from 203.0.113.128/25 lookup 51820 priority 1000",
+      "PostDown = ip rule del from 203.0.113.128/25 lookup 51820 priority 1000",
+    ];
+    await writeFile(join(work, `${labRouterIf}.conf`), add.stdout.replace("MTU = 1420\n", `MTU = 1420\n${policy.join("\n")}\n`), { mode: 0o600 });
     const appliedBefore = sidecarLog.filter((l) => l.includes("re-applied")).length;
     await publishSecret(2);
     await until("the sidecar to re-apply", async () => (sidecarLog.filter((l) => l.includes("re-applied")).length > appliedBefore ? true : undefined));
@@ -177,6 +195,21 @@ describe("WireGuard tunnel between namespaces", () => {
     expect(home.endpoint).toBe(before!.endpoint);
     expect((await lab.exec(cloud, "ip", ["route", "show", "203.0.113.128/25"])).stdout).toContain(`dev ${serverIf}`);
     expect((await fetchFrom(lan, "http://192.0.2.1:8080/boot.ipxe")).status).toBe(200);
+  }, 30_000);
+
+  it("the second router reaches the server from its LAN only, through policy routing", async () => {
+    await lab.exec(labRouter, "wg-quick", ["up", join(work, `${labRouterIf}.conf`)]);
+    const reply = await until("boot.ipxe from the second LAN", async () => {
+      const res = await fetchFrom(labLan, "http://192.0.2.1:8080/boot.ipxe").catch(() => undefined);
+      return res?.status === 200 ? res : undefined;
+    }, 15_000, 250);
+    expect(reply.bytes).toBeGreaterThan(10);
+    expect((await lab.exec(labRouter, "ip", ["route", "show", "table", "main"])).stdout).not.toContain("192.0.2.1");
+    expect((await lab.exec(labRouter, "ip", ["route", "get", "192.0.2.1", "from", "203.0.113.130", "iif", `${lab.tag}l3`])).stdout).toContain(`dev ${labRouterIf}`);
+    const names = JSON.parse((await lab.exec(cloud, "node", [BIN, "wireguard", "status", "--state", mounted, "--interface", serverIf, "--json"])).stdout)
+      .filter((p: { handshakeAgeSeconds: number | null }) => p.handshakeAgeSeconds !== null)
+      .map((p: { name: string }) => p.name);
+    expect(names.sort()).toEqual(["home", "lab"]);
   }, 30_000);
 
   it("a broken state change is refused and the tunnel keeps running", async () => {
