@@ -86,10 +86,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   app.decorateRequest("outcome", null as never);
-  app.addHook("onRequest", async (request) => {
+  // A response is reported once: when it finishes, or when the client goes away mid-body
+  // (fastify runs no onResponse hook for that).
+  const reported = new WeakSet<FastifyRequest>();
+  // Read at the start: a socket the client has closed no longer knows its peer.
+  const clientAddress = new WeakMap<FastifyRequest, string>();
+  app.addHook("onRequest", async (request, reply) => {
     request.outcome = {};
+    clientAddress.set(request, request.ip);
+    reply.raw.once("close", () => {
+      if (!reply.raw.writableFinished) reportResponse(request, reply);
+    });
   });
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", async (request, reply) => reportResponse(request, reply));
+  const reportResponse = (request: FastifyRequest, reply: FastifyReply) => {
+    if (reported.has(request)) return;
+    reported.add(request);
+    const remote = clientAddress.get(request) ?? request.ip;
     const o = request.outcome ?? {};
     const line = {
       method: request.method,
@@ -102,13 +115,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       durationMs: Math.round(reply.elapsedTime * 10) / 10,
       reason: o.reason,
       error: o.error,
-      remote: request.ip,
+      remote,
     };
     if (reply.statusCode >= 500) request.log.error(line, "request");
     else request.log.info(line, "request");
     if (options.onResponse) {
       const raw = reply.raw;
-      const length = Number(raw.getHeader("content-length") ?? 0);
+      const length = Number(reply.getHeader("content-length") ?? raw.getHeader("content-length") ?? 0);
       try {
         options.onResponse({
           method: request.method,
@@ -119,14 +132,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           durationMs: reply.elapsedTime,
           bytes: request.method === "HEAD" ? 0 : raw.writableFinished ? length : Math.max(0, raw.socket?.bytesWritten ?? 0),
           completed: raw.writableFinished,
-          remoteAddress: request.ip,
+          remoteAddress: remote,
           at: new Date(),
         });
       } catch (err) {
         request.log.error({ err }, "response observer failed");
       }
     }
-  });
+  };
   app.setErrorHandler((error, request, reply) => {
     const err = error as { statusCode?: number; message?: string };
     request.log.error({ err: error, url: request.url }, "request failed");

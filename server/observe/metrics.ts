@@ -23,11 +23,11 @@ const KNOWN_ROUTES = new Set([
   "/metrics",
   "/healthz",
   "/readyz",
+  "/assets/",
 ]);
 
 export function routeLabel(info: Pick<ResponseInfo, "endpoint" | "url">): string {
   if (info.endpoint !== undefined && KNOWN_ROUTES.has(info.endpoint)) return info.endpoint;
-  if (info.url.startsWith("/assets/") || info.url === "/assets") return "/assets/";
   if (info.url.startsWith("/machines/")) return "/machines";
   return "other";
 }

@@ -12,12 +12,12 @@ const STAGE_BY_ENDPOINT: Record<string, BootStage> = {
   "/metadata": "metadata",
   "/generic": "generic",
   "/cloud": "cloud",
+  "/assets/": "asset",
 };
 
 /** The boot stage of an answered request, or undefined for anything that is not part of a boot. */
 export function stageOf(info: Pick<ResponseInfo, "endpoint" | "url">): BootStage | undefined {
-  if (info.endpoint !== undefined) return STAGE_BY_ENDPOINT[info.endpoint];
-  return info.url.startsWith("/assets/") ? "asset" : undefined;
+  return info.endpoint === undefined ? undefined : STAGE_BY_ENDPOINT[info.endpoint];
 }
 
 export interface BootEvent {

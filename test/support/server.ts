@@ -26,6 +26,8 @@ export async function startTestServer(options: {
   files?: Record<string, string | Buffer>;
   dataDir?: string;
   assetsPath?: string | null;
+  /** Where the read-only views are served (default: on the main listener). */
+  debugViews?: ServeConfig["debugViews"];
 }): Promise<TestServer> {
   const dataDir = options.dataDir ?? makeDataDir(options.files ?? {});
   const logs: Record<string, unknown>[] = [];
@@ -41,7 +43,7 @@ export async function startTestServer(options: {
     assetsPath: options.assetsPath === null ? undefined : (options.assetsPath ?? dataDir + "/assets"),
     logLevel: "debug",
     tls: undefined,
-    debugViews: "main",
+    debugViews: options.debugViews ?? "main",
     shutdownGraceMs: 1000,
     unsupported: [],
   };
