@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # /init of the e2e initrd: prove the kernel got its command line and can reach
 # netboot, print what netboot answers for this machine, then power off.
 # Every line the test looks for starts with "E2E ".
@@ -14,6 +15,8 @@ finish() {
   reboot -f
 }
 
+# Kernel messages would interleave with the answers printed below.
+echo 1 >/proc/sys/kernel/printk
 echo "E2E initrd started"
 echo "E2E cmdline: $(cat /proc/cmdline)"
 
@@ -28,7 +31,7 @@ for module in $(cat /lib/modules/load-order); do
 done
 
 nic=""
-for attempt in 1 2 3 4 5 6 7 8 9 10; do
+for _ in 1 2 3 4 5 6 7 8 9 10; do
   for dev in /sys/class/net/*; do
     [ "${dev##*/}" = lo ] || { nic=${dev##*/}; break; }
   done

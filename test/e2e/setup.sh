@@ -7,7 +7,7 @@ PACKAGES=(qemu-system-x86 ovmf ipxe dnsmasq-base wireguard-go wireguard-tools bu
 
 missing=()
 for package in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  [[ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" == "install ok installed" ]] || missing+=("$package")
 done
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"

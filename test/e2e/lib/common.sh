@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the e2e suite: logging, processes started by PID, bounded
 # waits, stage failures and cleanup. Sourced by run.sh.
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # netboot in the cloud namespace (as in the pod, next to the WireGuard
 # endpoint) and dnsmasq on the router, configured with `netboot dhcp-config`.
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Boot stages, in order, each proven by a line on the serial console (watched
 # live for timings) and then checked in detail against the serial log, the
 # DHCP log and netboot's request log.
@@ -13,11 +14,12 @@ declare -A STAGE_MARKER=(
 )
 declare -A STAGE_SECONDS=()
 
-# watch_boot SECONDS: records when each stage's marker appears; stops when the
-# last one shows, when QEMU exits, or after SECONDS.
+# watch_boot SECONDS STALL_SECONDS: records when each stage's marker appears;
+# stops when the last one shows, when QEMU exits, after SECONDS in all, or when
+# no new stage showed for STALL_SECONDS.
 watch_boot() {
-  local limit=$1 i stage now
-  local next=0
+  local limit=$1 stall=$2 i stage now
+  local next=0 last_progress=0
   for ((i = 0; i < limit * 5 && next < ${#STAGES[@]}; i++)); do
     while ((next < ${#STAGES[@]})); do
       stage=${STAGES[next]}
@@ -26,8 +28,14 @@ watch_boot() {
       STAGE_SECONDS[$stage]=$(awk -v a="$VM_STARTED_AT" -v b="$now" 'BEGIN { printf "%.1f", b - a }')
       log "stage $stage reached at +${STAGE_SECONDS[$stage]}s"
       next=$((next + 1))
+      last_progress=$i
     done
     is_running "$(pid_of qemu)" || break
+    if ((i - last_progress > stall * 5)); then
+      ((next > 0)) && stage=${STAGES[next - 1]} || stage="power-on"
+      log "no progress for ${stall}s after $stage"
+      break
+    fi
     sleep 0.2
   done
 }
@@ -36,7 +44,10 @@ watch_boot() {
 serial_text() { tr -d '\r' <"$SERIAL_LOG" | sed 's/\x1b\[[0-9;?=]*[A-Za-z]//g'; }
 
 # The lines the initrd printed between "E2E begin NAME" and "E2E end NAME".
-initrd_block() { serial_text | awk -v name="$1" '$0 == "E2E end " name { inside = 0 } inside { print } $0 == "E2E begin " name { inside = 1 }'; }
+# Kernel log lines ("[   10.9] …") are left out, should any still interleave.
+initrd_block() {
+  awk -v name="$1" '$0 == "E2E end " name { inside = 0 } inside && !/^\[ *[0-9]+\.[0-9]+\] / { print } $0 == "E2E begin " name { inside = 1 }' "$SERIAL_TEXT"
+}
 
 # netboot's request log as "METHOD URL STATUS" lines (pino JSON, one object a line).
 request_lines() {
@@ -53,29 +64,29 @@ request_lines() {
 
 expect_request() {
   local stage=$1 pattern=$2
-  request_lines | grep -qE "$pattern" || fail "$stage" "netboot logged no request matching /$pattern/ (see netboot.log)"
+  grep -qE "$pattern" "$REQUESTS" || fail "$stage" "netboot logged no request matching /$pattern/ (see netboot.log)"
 }
 
 check_stage_dhcp() {
   grep -aq "tags: netboot-http" "$LOGS/dnsmasq.log" || fail dhcp "dnsmasq never tagged a request netboot-http (no UEFI HTTPClient DISCOVER reached it)"
   grep -aqE "DHCPACK\(lan0\) 192\.0\.2\.[0-9]+ $VM_MAC" "$LOGS/dnsmasq.log" || fail dhcp "no DHCPACK for $VM_MAC in dnsmasq.log"
   grep -aqE "option: *60 vendor-class +48:54:54:50:43:6c:69:65:6e:74" "$LOGS/dnsmasq.log" || fail dhcp "option 60 HTTPClient was not echoed"
-  serial_text | grep -qF "${STAGE_MARKER[dhcp]}" || fail dhcp "the firmware never got an address (serial: no \"${STAGE_MARKER[dhcp]}\")"
+  grep -qF "${STAGE_MARKER[dhcp]}" "$SERIAL_TEXT" || fail dhcp "the firmware never got an address (serial: no \"${STAGE_MARKER[dhcp]}\")"
 }
 
 check_stage_firmware_fetch() {
   local size
   size=$(stat -c %s "$RUN/assets/ipxe.efi")
-  serial_text | grep -qF "URI: $SERVER_URL/assets/ipxe.efi" || fail firmware-fetch "the firmware did not try $SERVER_URL/assets/ipxe.efi"
-  serial_text | grep -qF "File Size: $size Bytes" || fail firmware-fetch "the firmware did not see ipxe.efi's size $size (Content-Length of HEAD)"
+  grep -qF "URI: $SERVER_URL/assets/ipxe.efi" "$SERIAL_TEXT" || fail firmware-fetch "the firmware did not try $SERVER_URL/assets/ipxe.efi"
+  grep -qF "File Size: $size Bytes" "$SERIAL_TEXT" || fail firmware-fetch "the firmware did not see ipxe.efi's size $size (Content-Length of HEAD)"
   expect_request firmware-fetch "^HEAD /assets/ipxe\.efi 200$"
   expect_request firmware-fetch "^GET /assets/ipxe\.efi 200$"
-  serial_text | grep -qF "${STAGE_MARKER[firmware-fetch]}" || fail firmware-fetch "ipxe.efi was not started"
+  grep -qF "${STAGE_MARKER[firmware-fetch]}" "$SERIAL_TEXT" || fail firmware-fetch "ipxe.efi was not started"
 }
 
 check_stage_ipxe_chain() {
   local mac_hyphens=${VM_MAC//:/-}
-  serial_text | grep -qF "Filename: $SERVER_URL/boot.ipxe" || fail ipxe-chain "iPXE's DHCP answer did not name $SERVER_URL/boot.ipxe"
+  grep -qF "Filename: $SERVER_URL/boot.ipxe" "$SERIAL_TEXT" || fail ipxe-chain "iPXE's DHCP answer did not name $SERVER_URL/boot.ipxe"
   expect_request ipxe-chain "^GET /boot\.ipxe 200$"
   expect_request ipxe-chain "^GET /ipxe\?.*mac=$mac_hyphens.* 200$"
   expect_request ipxe-chain "^GET /assets/vmlinuz 200$"
@@ -83,16 +94,16 @@ check_stage_ipxe_chain() {
 }
 
 check_stage_kernel() {
-  serial_text | grep -qF "${STAGE_MARKER[kernel]}" || fail kernel "the kernel did not start"
-  serial_text | grep -qE "Command line: .*netboot\.server=$SERVER_URL" || fail kernel "the kernel's command line lacks the profile's args"
+  grep -qF "${STAGE_MARKER[kernel]}" "$SERIAL_TEXT" || fail kernel "the kernel did not start"
+  grep -qE "Command line: .*netboot\.server=$SERVER_URL" "$SERIAL_TEXT" || fail kernel "the kernel's command line lacks the profile's args"
 }
 
 check_stage_initrd() {
-  serial_text | grep -qF "${STAGE_MARKER[initrd]}" || fail initrd "the initrd's /init did not run"
-  serial_text | grep -qE "^E2E cmdline: .*initrd=initrd\.img .*netboot\.server=$SERVER_URL" || fail initrd "the initrd did not print the expected command line"
-  serial_text | grep -qE "^E2E network: 192\.0\.2\.[0-9]+/24" || fail initrd "the initrd got no DHCP lease"
+  grep -qF "${STAGE_MARKER[initrd]}" "$SERIAL_TEXT" || fail initrd "the initrd's /init did not run"
+  grep -qE "^E2E cmdline: .*initrd=initrd\.img .*netboot\.server=$SERVER_URL" "$SERIAL_TEXT" || fail initrd "the initrd did not print the expected command line"
+  grep -qE "^E2E network: 192\.0\.2\.[0-9]+/24" "$SERIAL_TEXT" || fail initrd "the initrd got no DHCP lease"
   local failure
-  failure=$(serial_text | grep -m1 "^E2E fail" || true)
+  failure=$(grep -m1 "^E2E fail" || true)
   [[ -z "$failure" ]] || fail initrd "$failure"
 }
 
@@ -112,11 +123,17 @@ check_stage_ignition() {
     fail ignition "the Ignition config printed by the initrd is wrong: $(tail -n1 "$LOGS/ignition-check.log")"
   grep -qx "E2E_MARKER=$E2E_MARKER" "$LOGS/metadata.env" || fail ignition "metadata lacks E2E_MARKER=$E2E_MARKER"
   grep -qx "MAC=$VM_MAC" "$LOGS/metadata.env" || fail ignition "metadata lacks MAC=$VM_MAC"
-  serial_text | grep -qF "${STAGE_MARKER[ignition]}" || fail ignition "the initrd did not finish"
+  grep -qF "${STAGE_MARKER[ignition]}" "$SERIAL_TEXT" || fail ignition "the initrd did not finish"
 }
 
+# Checks read files, not pipes: `grep -q` closing a pipe early would fail the
+# pipeline under pipefail.
 check_stages() {
   local stage
+  SERIAL_TEXT=$LOGS/serial.txt
+  REQUESTS=$LOGS/requests.txt
+  serial_text >"$SERIAL_TEXT"
+  request_lines >"$REQUESTS"
   for stage in "${STAGES[@]}"; do
     "check_stage_${stage//-/_}"
   done

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Three network namespaces, addresses only from the documentation ranges:
 #
 #   lab    bridge + the VM's tap + the LAN side of a veth     (LAN 192.0.2.0/24, 2001:db8:2::/64)

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The WireGuard tunnel, configured only from `netboot wireguard` output:
 # `init` + `up` on the cloud side, `peer add --format wg-quick` applied on the
 # router with `wg-quick strip` + `wg setconf` + `ip` (+ the config's PostUp

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The machine under test: QEMU with OVMF under TCG (OVMF fails under this
 # host's KVM), no disk, a virtio NIC without QEMU's iPXE option ROM (so the
 # firmware's own HTTP boot runs), serial console to a file.
