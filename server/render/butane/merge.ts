@@ -29,13 +29,23 @@ function listKey(type: TypeName, o: IgnObject): string {
   }
 }
 
+/** Lists Ignition appends without matching entries by key. */
+const APPENDED: Partial<Record<TypeName, string[]>> = {
+  File: ["append"],
+  Filesystem: ["options", "mountOptions"],
+  Luks: ["options"],
+  Raid: ["options"],
+};
+
 export function mergeConfigs(type: TypeName, parent: IgnObject, child: IgnObject): IgnObject {
   const out: IgnObject = { ...parent };
   for (const field of SCHEMA[type]) {
     const key = field.json;
     if (!(key in child)) continue;
     const kind = field.kind;
-    if (kind.t === "struct") {
+    if (APPENDED[type]?.includes(key)) {
+      out[key] = [...((parent[key] as unknown[]) ?? []), ...(child[key] as unknown[])] as IgnObject[] | string[];
+    } else if (kind.t === "struct") {
       out[key] = mergeConfigs(kind.type, (parent[key] as IgnObject) ?? {}, child[key] as IgnObject);
     } else if (kind.t === "list") {
       const merged = [...((parent[key] as IgnObject[]) ?? [])];

@@ -48,7 +48,9 @@ class Translator {
           last = key;
         }
       }
-      if (count > 1) this.errors.push({ path: [...path, last!], message: "only one of the following can be set: inline, local, source" });
+      // Butane for spec 3.0 reports the clash at `inline`, later versions at the last source set.
+      const at = this.base === 0 ? "inline" : last!;
+      if (count > 1) this.errors.push({ path: [...path, at], message: "only one of the following can be set: inline, local, source" });
       else if (this.base >= 1 && path[0] === "ignition" && path[1] === "config" && typeof o.inline === "string") {
         this.checkEmbeddedConfig(o.inline, [...path, "inline"]);
       }
