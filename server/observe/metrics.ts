@@ -59,6 +59,7 @@ export class NetbootMetrics {
   private readonly reloads: Counter<"result">;
   private readonly reloadProblems: Counter;
   private readonly reloadDuration: Histogram;
+  private peerRead: Promise<PeerStatus[] | undefined> | undefined;
 
   constructor(options: MetricsOptions) {
     const registers = [this.registry];
@@ -147,15 +148,9 @@ export class NetbootMetrics {
   private registerWireGuard(wireguard: { interface: string; peers: PeerSource }, now: () => number): void {
     const registers = [this.registry];
     const iface = wireguard.interface;
-    // One read per scrape, shared by the metrics below; a failed read never fails the scrape.
-    let read: Promise<PeerStatus[] | undefined> | undefined;
-    const peers = () => {
-      read ??= wireguard
-        .peers()
-        .catch(() => undefined)
-        .finally(() => setTimeout(() => (read = undefined), 0));
-      return read;
-    };
+    // One read per scrape (render() starts a new one), shared by the metrics below;
+    // a failed read never fails the scrape.
+    const peers = () => (this.peerRead ??= wireguard.peers().catch(() => undefined));
     new Gauge({
       name: "netboot_wireguard_up",
       help: "1 when the WireGuard interface could be read at this scrape.",
@@ -214,6 +209,7 @@ export class NetbootMetrics {
   }
 
   render(): Promise<string> {
+    this.peerRead = undefined;
     return this.registry.metrics();
   }
 }

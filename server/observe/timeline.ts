@@ -105,25 +105,62 @@ class Ring<T> {
   }
 }
 
-/** A Map kept in least-recently-used order, holding at most `capacity` entries. */
+interface LruNode<K, V> {
+  key: K;
+  value: V;
+  newer: LruNode<K, V> | undefined;
+  older: LruNode<K, V> | undefined;
+}
+
+/**
+ * At most `capacity` entries in least-recently-used order: a Map for lookup
+ * and a linked list for order, so every operation is O(1). (Re-inserting into
+ * a Map to keep order leaves deleted slots that `keys().next()` must skip.)
+ */
 class Lru<K, V> {
-  private readonly map = new Map<K, V>();
+  private readonly map = new Map<K, LruNode<K, V>>();
+  private newest: LruNode<K, V> | undefined;
+  private oldest: LruNode<K, V> | undefined;
 
   constructor(private readonly capacity: number) {}
 
   get(key: K): V | undefined {
-    return this.map.get(key);
+    return this.map.get(key)?.value;
   }
 
-  /** Marks the key as just used. */
+  /** Stores the value and marks the key as just used. */
   touch(key: K, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as K);
+    let node = this.map.get(key);
+    if (node) {
+      node.value = value;
+      if (node === this.newest) return;
+      this.unlink(node);
+    } else {
+      node = { key, value, newer: undefined, older: undefined };
+      this.map.set(key, node);
+    }
+    node.older = this.newest;
+    if (this.newest) this.newest.newer = node;
+    this.newest = node;
+    this.oldest ??= node;
+    if (this.map.size > this.capacity && this.oldest) {
+      const evicted = this.oldest;
+      this.unlink(evicted);
+      this.map.delete(evicted.key);
+    }
   }
 
-  values(): IterableIterator<V> {
-    return this.map.values();
+  private unlink(node: LruNode<K, V>): void {
+    if (node.newer) node.newer.older = node.older;
+    else this.newest = node.older;
+    if (node.older) node.older.newer = node.newer;
+    else this.oldest = node.newer;
+    node.newer = node.older = undefined;
+  }
+
+  /** Most recently used first. */
+  *values(): IterableIterator<V> {
+    for (let node = this.newest; node; node = node.older) yield node.value;
   }
 
   get size(): number {
@@ -249,7 +286,7 @@ export class BootTimeline {
 
   /** Every remembered machine, most recently seen first. */
   list(): MachineSummary[] {
-    return [...this.machines.values()].reverse().map(summary);
+    return [...this.machines.values()].map(summary);
   }
 
   /** One machine's timeline, oldest first, by MAC (any notation) or `uuid:<uuid>`. */

@@ -38,8 +38,10 @@ export function parseExposition(text: string): Exposition {
     }
     const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? ([^ ]+)(?: \d+)?$/.exec(line);
     if (!sample) throw new Error(`unparsable exposition line: ${line}`);
-    const value = sample[3] === "+Inf" ? Infinity : sample[3] === "-Inf" ? -Infinity : Number(sample[3]);
-    if (Number.isNaN(value) && sample[3] !== "NaN") throw new Error(`bad value in: ${line}`);
+    const text = sample[3]!;
+    // Prometheus reads values as Go's ParseFloat does: NaN and Inf in any case.
+    const value = /^nan$/i.test(text) ? NaN : /^\+?inf$/i.test(text) ? Infinity : /^-inf$/i.test(text) ? -Infinity : Number(text);
+    if (Number.isNaN(value) && !/^nan$/i.test(text)) throw new Error(`bad value in: ${line}`);
     samples.push({ name: sample[1]!, labels: sample[2] ? parseLabels(sample[2]) : {}, value });
   }
   return { samples, types, help };
