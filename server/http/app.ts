@@ -1,3 +1,5 @@
+import http from "node:http";
+import https from "node:https";
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
@@ -57,9 +59,20 @@ const MACHINE_ROUTES: Record<string, MachineHandler> = { ...bootRoutes, ...templ
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const logger = options.logger as unknown as FastifyBaseLogger;
   const app = Fastify({
+    // Our own server object, for the limits fastify does not pass through.
+    serverFactory: (handler) => {
+      const limits = {
+        headersTimeout: HTTP_LIMITS.headersTimeoutMs,
+        requestTimeout: HTTP_LIMITS.requestTimeoutMs,
+        keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
+        // How often Node checks the two timeouts above (default 30 s: a slow-loris would get far more time).
+        connectionsCheckingInterval: 1000,
+        maxHeaderSize: HTTP_LIMITS.maxHeaderBytes,
+      };
+      return options.https ? https.createServer({ ...limits, ...options.https }, handler) : http.createServer(limits, handler);
+    },
     loggerInstance: logger,
     disableRequestLogging: true,
-    https: options.https ?? null,
     bodyLimit: HTTP_LIMITS.maxBodyBytes,
     maxParamLength: HTTP_LIMITS.maxUrlBytes,
     keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
@@ -69,11 +82,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     forceCloseConnections: false,
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
   });
-  app.server.headersTimeout = HTTP_LIMITS.headersTimeoutMs;
 
   // Request bodies mean nothing to a boot server (Matchbox ignores them): never parse one.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", (_request, _payload, done) => done(null, undefined));
+  app.addContentTypeParser("*", (request, payload, done) => {
+    const length = Number(request.headers["content-length"] ?? 0);
+    if (length > HTTP_LIMITS.maxBodyBytes) {
+      done(Object.assign(new Error(`request body larger than ${HTTP_LIMITS.maxBodyBytes} bytes`), { statusCode: 413 }), undefined);
+      return;
+    }
+    payload.resume(); // discard it
+    done(null, undefined);
+  });
 
   await app.register(fastifyStatic, {
     root: options.assetsPath ?? process.cwd(),

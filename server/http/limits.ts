@@ -4,6 +4,8 @@ export const HTTP_LIMITS = {
   maxBodyBytes: 64 * 1024,
   /** Longest path plus query string accepted. */
   maxUrlBytes: 8 * 1024,
+  /** Request line plus headers. */
+  maxHeaderBytes: 16 * 1024,
   /** Most query parameters accepted in one request. */
   maxQueryParameters: 256,
   /** Time allowed for a client to send its request headers (slow-loris). */

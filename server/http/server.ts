@@ -86,11 +86,15 @@ export async function startServer(config: ServeConfig, logger: Logger, https?: {
     async close(graceMs) {
       openStore.close();
       const server = app.server;
-      server.closeIdleConnections?.();
-      const timer = setTimeout(() => server.closeAllConnections?.(), graceMs);
+      // Keep-alive connections become idle as their downloads finish: close
+      // each as soon as it does, so the process exits when the last one ends.
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       timer.unref();
       await Promise.all([app.close(), debugApp?.close(), explainer.close()]);
       clearTimeout(timer);
+      clearInterval(sweep);
     },
   };
 }

@@ -38,13 +38,15 @@ export class FileCache {
     for (const file of this.lastGood.keys()) if (!this.seen.has(file)) this.lastGood.delete(file);
   }
 
-  async load<T>(absolute: string, relative: string, stats: Stats, read: (text: string) => T): Promise<Outcome<T>> {
+  async load<T>(absolute: string, relative: string, stats: Stats, maxBytes: number, read: (text: string) => T): Promise<Outcome<T>> {
     this.seen.add(absolute);
     const stamp = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
     const cached = this.entries.get(absolute);
     if (cached && cached.stamp === stamp) return cached.outcome as Outcome<T>;
     let outcome: Outcome<T>;
     try {
+      // Refused before reading: a huge file never sits in memory whole.
+      if (stats.size > maxBytes) throw new DocumentError(`file is larger than ${maxBytes} bytes`);
       const text = await fs.readFile(absolute, "utf8");
       const value = read(text);
       this.lastGood.set(absolute, value);
@@ -112,15 +114,6 @@ function readDocument<T>(relative: string, decode: (doc: unknown, file: string) 
   return (text) => decode(parseDocument(text, format), relative);
 }
 
-function readTemplate(relative: string): (text: string) => TemplateFile {
-  return (text) => {
-    if (Buffer.byteLength(text, "utf8") > STORE_LIMITS.maxTemplateBytes) {
-      throw new DocumentError(`file is larger than ${STORE_LIMITS.maxTemplateBytes} bytes`);
-    }
-    return new TemplateFile(relative, text);
-  };
-}
-
 /**
  * Reads the data directory into a new snapshot: every group document in
  * `groups/`, every profile in `profiles/` plus any other profile a group
@@ -133,25 +126,25 @@ export async function loadSnapshot(dataDir: string, cache: FileCache, generation
     if (outcome.problem) problems.push(outcome.problem);
     return outcome.value;
   };
-  const loadFile = async <T>(relative: string, read: (text: string) => T): Promise<T | undefined> => {
+  const loadFile = async <T>(relative: string, maxBytes: number, read: (text: string) => T): Promise<T | undefined> => {
     const absolute = path.join(dataDir, relative);
     const stats = await statFile(absolute);
     if (!stats) return undefined;
-    return collect(await cache.load(absolute, relative, stats, read));
+    return collect(await cache.load(absolute, relative, stats, maxBytes, read));
   };
 
   const groupNames = await listDocuments(path.join(dataDir, "groups"));
   const groups = (
     await mapLimited(groupNames, PARALLEL_READS, (name) => {
       const relative = `groups/${name}`;
-      return loadFile<Group>(relative, readDocument(relative, decodeGroup));
+      return loadFile<Group>(relative, STORE_LIMITS.maxDocumentBytes, readDocument(relative, decodeGroup));
     })
   ).filter((g): g is Group => g !== undefined);
 
   const profiles = new Map<string, Profile>();
   const loadProfile = async (relative: string) => {
     if (profiles.has(relative) || formatOf(relative) === undefined) return;
-    const profile = await loadFile<Profile>(relative, readDocument(relative, decodeProfile));
+    const profile = await loadFile<Profile>(relative, STORE_LIMITS.maxDocumentBytes, readDocument(relative, decodeProfile));
     if (profile) profiles.set(relative, profile);
   };
   for (const name of await listDocuments(path.join(dataDir, "profiles"))) await loadProfile(`profiles/${name}`);
@@ -172,7 +165,7 @@ export async function loadSnapshot(dataDir: string, cache: FileCache, generation
       if (name === "") continue;
       const relative = dataRelativePath(kind, name);
       if (relative === undefined || templates.has(relative)) continue;
-      const template = await loadFile(relative, readTemplate(relative));
+      const template = await loadFile(relative, STORE_LIMITS.maxTemplateBytes, (text) => new TemplateFile(relative, text));
       if (template) templates.set(relative, template);
     }
   }
