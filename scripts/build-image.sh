@@ -19,8 +19,13 @@ if [[ -f "$ca_bundle" ]]; then
 fi
 mkdir -p "$repo_root/.cache/image/npm"
 
-podman build --quiet --network host --format docker \
+log="$repo_root/.cache/image/build.log"
+if ! podman build --network host --format docker \
   --build-arg "BASE=$base" "${ca_args[@]}" \
   -v "$repo_root/.cache/image/npm:/root/.npm" \
-  -t "$image" "$repo_root" >/dev/null
+  -t "$image" "$repo_root" >"$log" 2>&1; then
+  tail -40 "$log" >&2
+  echo "build-image: podman build failed (full log: $log)" >&2
+  exit 1
+fi
 echo "$image"

@@ -72,7 +72,7 @@ url="http://$server_ip:8080"
 
 ready=false
 for _ in $(seq 1 60); do
-  if client curl -fsS --max-time 1 -o /dev/null "$url/"; then ready=true; break; fi
+  if client curl -fsS --max-time 1 -o /dev/null "$url/" 2>/dev/null; then ready=true; break; fi
   sleep 0.25
 done
 check "server answers within 15 s of start" $ready
