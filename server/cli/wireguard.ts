@@ -34,7 +34,7 @@ const USAGE = `Usage:
   netboot wireguard peer list --state DIR [--json]
   netboot wireguard peer remove NAME --state DIR [--output …]
   netboot wireguard up --state DIR --interface NAME [--listen-port PORT] [--clamp-mss] [--forward]
-                       [--userspace] [--poll-interval 5]
+                       [--userspace] [--poll-interval 5] [--status-file FILE]
   netboot wireguard status --state DIR --interface NAME [--json]
 
 DIR holds the server's key and peers (private-key, server.json, peers.json);
@@ -198,6 +198,7 @@ async function up(argv: string[]): Promise<number> {
     forward: { type: "boolean", default: false },
     userspace: { type: "boolean", default: false },
     "poll-interval": { type: "string" },
+    "status-file": { type: "string" },
   });
   if (values.help) return help();
   if (positionals.length) throw new UsageError("up takes no arguments");
@@ -215,6 +216,7 @@ async function up(argv: string[]): Promise<number> {
     forward: values.forward!,
     userspace: values.userspace!,
     pollIntervalMs: pollSeconds * 1000,
+    ...(values["status-file"] ? { statusFile: values["status-file"] } : {}),
     log: note,
   });
 }

@@ -21,7 +21,10 @@ import {
   type Log,
   type TunnelLink,
 } from "./link.js";
-import { readStateDir, stateFingerprint } from "./state-dir.js";
+import { readStateDir, stateFingerprint, writeFileAtomic } from "./state-dir.js";
+import { parseWgDump } from "./dump.js";
+import { showDump } from "./link.js";
+import { namePeers, type StatusSnapshot } from "./status-view.js";
 import type { WireGuardState } from "./state.js";
 
 export interface SidecarOptions {
@@ -35,8 +38,10 @@ export interface SidecarOptions {
   listenPort?: number;
   /** Use wireguard-go even when kernel WireGuard is available. */
   userspace: boolean;
-  /** Fallback poll of the state directory, for file systems without inotify. */
+  /** Fallback poll of the state directory, for file systems without inotify; also the status file's period. */
   pollIntervalMs: number;
+  /** Where to write the peers' status as JSON (StatusSnapshot) every poll, for a process that cannot run `wg`. */
+  statusFile?: string;
   log: Log;
 }
 
@@ -79,6 +84,16 @@ class Tunnel {
   }
 }
 
+async function writeStatusFile(path: string, interfaceName: string, state: WireGuardState): Promise<void> {
+  const now = Math.floor(Date.now() / 1000);
+  const snapshot: StatusSnapshot = {
+    interface: interfaceName,
+    updatedAt: now,
+    peers: namePeers(parseWgDump(await showDump(interfaceName)), state.peers, now),
+  };
+  await writeFileAtomic(path, `${JSON.stringify(snapshot, null, 2)}\n`, 0o644);
+}
+
 /** Runs until SIGTERM/SIGINT (exit code 0) or until wireguard-go dies (1). */
 export async function runSidecar(options: SidecarOptions): Promise<number> {
   const { log, stateDir, interfaceName } = options;
@@ -97,26 +112,55 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
     `${interfaceName} up (${link.kind}), address ${initial.server.address}, udp/${options.listenPort ?? initial.server.listenPort}, mtu ${initial.server.mtu}${options.clampMss ? " (MSS clamped)" : ""}, ${summary(initial)}`,
   );
 
+  let stopping = false;
+  let current = initial;
+  let refusedFingerprint: string | null = null;
   let reloading: Promise<void> = Promise.resolve();
   let pending = false;
   const reload = (): void => {
-    if (pending) return;
+    if (pending || stopping) return;
     pending = true;
     reloading = reloading.then(async () => {
       pending = false;
-      try {
-        const next = await stateFingerprint(stateDir);
-        if (next === fingerprint) return;
-        const state = await readStateDir(stateDir);
-        await tunnel.apply(state);
-        fingerprint = next;
-        log(`state changed; re-applied: ${summary(state)}`);
-      } catch (err) {
-        // Keep the last good configuration running; the next change is tried again.
-        log(`state change not applied: ${(err as Error).message}`);
-      }
+      await applyIfChanged();
+      if (options.statusFile) await writeStatus(options.statusFile);
     });
   };
+
+  const applyIfChanged = async (): Promise<void> => {
+    let next: string;
+    try {
+      next = await stateFingerprint(stateDir);
+    } catch (err) {
+      log(`cannot read ${stateDir}: ${(err as Error).message}`);
+      return;
+    }
+    if (next === fingerprint || next === refusedFingerprint) return;
+    try {
+      const state = await readStateDir(stateDir);
+      await tunnel.apply(state);
+      current = state;
+      fingerprint = next;
+      log(`state changed; re-applied: ${summary(state)}`);
+    } catch (err) {
+      // Keep the last good configuration running; say so once per bad version.
+      refusedFingerprint = next;
+      log(`state change not applied: ${(err as Error).message}`);
+    }
+  };
+
+  let statusError: string | null = null;
+  const writeStatus = async (path: string): Promise<void> => {
+    try {
+      await writeStatusFile(path, interfaceName, current);
+      statusError = null;
+    } catch (err) {
+      const message = (err as Error).message;
+      if (message !== statusError) log(`cannot write status to ${path}: ${message}`);
+      statusError = message;
+    }
+  };
+  if (options.statusFile) await writeStatus(options.statusFile);
 
   let watcher: FSWatcher | undefined;
   try {
@@ -126,7 +170,6 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
   }
   const poll = setInterval(reload, options.pollIntervalMs);
 
-  let stopping = false;
   const outcome = await new Promise<number>((resolve) => {
     const onSignal = (signal: string) => () => {
       stopping = true;

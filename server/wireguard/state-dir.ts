@@ -5,7 +5,7 @@
  * a `..data` symlink that is swapped on update) reads like a plain directory.
  */
 import { createHash } from "node:crypto";
-import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseStateFiles, STATE_FILES, stateFiles, type WireGuardState } from "./state.js";
 
@@ -45,6 +45,7 @@ export async function stateDirExists(dir: string): Promise<boolean> {
 /** Writes `content` to `path` atomically with `mode` (the temporary file has the mode from the start). */
 export async function writeFileAtomic(path: string, content: string, mode: number): Promise<void> {
   const temporary = `${path}.tmp-${process.pid}`;
+  await rm(temporary, { force: true }); // left by an interrupted write
   await writeFile(temporary, content, { mode, flag: "wx" });
   await chmod(temporary, mode); // the umask may have narrowed it
   await rename(temporary, path);

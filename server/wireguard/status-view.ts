@@ -8,6 +8,14 @@ export interface NamedPeerStatus extends PeerStatus {
   handshakeAgeSeconds: number | null;
 }
 
+/** What `up --status-file` writes: the peers' status, named, without any key but public ones. */
+export interface StatusSnapshot {
+  interface: string;
+  /** Unix time (seconds) of the reading. */
+  updatedAt: number;
+  peers: NamedPeerStatus[];
+}
+
 export function namePeers(statuses: PeerStatus[], peers: PeerRecord[], nowSeconds: number): NamedPeerStatus[] {
   const names = new Map(peers.map((p) => [p.publicKey, p.name]));
   return statuses.map((s) => ({ ...s, name: names.get(s.publicKey) ?? null, handshakeAgeSeconds: handshakeAgeSeconds(s, nowSeconds) }));

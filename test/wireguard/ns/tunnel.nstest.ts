@@ -125,7 +125,10 @@ describe("WireGuard tunnel between namespaces", () => {
   });
 
   it("up brings the server interface up from the mounted state", async () => {
-    sidecar = lab.spawn(cloud, "node", [BIN, "wireguard", "up", "--state", mounted, "--interface", serverIf, "--clamp-mss", "--poll-interval", "1"]);
+    sidecar = lab.spawn(cloud, "node", [
+      BIN, "wireguard", "up", "--state", mounted, "--interface", serverIf, "--clamp-mss", "--poll-interval", "1",
+      "--status-file", join(work, "status.json"),
+    ]);
     sidecar.stderr?.on("data", (chunk: Buffer) => sidecarLog.push(...chunk.toString().split("\n").filter(Boolean)));
     await until("the sidecar to report the interface up", async () => (sidecarLog.some((l) => l.includes(`${serverIf} up (`)) ? true : undefined));
     const link = (await lab.exec(cloud, "ip", ["-o", "link", "show", serverIf])).stdout;
@@ -170,6 +173,16 @@ describe("WireGuard tunnel between namespaces", () => {
     expect(home.txBytes).toBeGreaterThan(ASSET_BYTES);
     const table = (await lab.exec(cloud, "node", [BIN, "wireguard", "status", "--state", mounted, "--interface", serverIf])).stdout;
     expect(table).toMatch(/^home\s+203\.0\.113\.1:\d+\s+\d+s ago\s+\d+\s+\d+$/m);
+
+    // The same, written by the sidecar for a container that cannot run `wg`.
+    const snapshot = await until("the status file to show the handshake", async () => {
+      const text = await readFile(join(work, "status.json"), "utf8").catch(() => "");
+      const parsed = text ? JSON.parse(text) : undefined;
+      return parsed?.peers?.[0]?.latestHandshake ? parsed : undefined;
+    });
+    expect(snapshot.interface).toBe(serverIf);
+    expect(snapshot.peers.map((p: { name: string }) => p.name)).toEqual(["home"]);
+    expect(JSON.stringify(snapshot)).not.toContain((await readFile(join(mounted, STATE_FILES.privateKey), "utf8")).trim());
   });
 
   it("a new router in the mounted Secret is applied live without dropping the first one's session", async () => {
