@@ -34,6 +34,11 @@ check() { # check NAME COMMAND...
 
 ms() { date +%s%3N; }
 
+# Dockerfile lint: dockerfile-utils exits 0 on warnings, so any output fails.
+lint="$("$repo_root/node_modules/.bin/dockerfile-utils" lint "$repo_root/Dockerfile" 2>&1)" || true
+check "Dockerfile lint is clean" test -z "$lint"
+[[ -z "$lint" ]] || echo "$lint"
+
 start=$(ms)
 "$repo_root/scripts/build-image.sh" "$image" >/dev/null
 echo "image built in $(( ($(ms) - start) / 1000 )) s: $(podman image inspect --format '{{.Size}}' "$image" | numfmt --to=iec) bytes"
