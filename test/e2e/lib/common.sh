@@ -59,6 +59,10 @@ fail() {
   local stage=$1
   shift
   printf '\nE2E FAILED at stage "%s": %s\nLogs: %s\n' "$stage" "$*" "$LOGS" >&2
+  if [[ -s "${SERIAL_LOG:-}" ]]; then
+    echo "Last lines on the VM's console:" >&2
+    tr -d '\r' <"$SERIAL_LOG" | sed 's/\x1b\[[0-9;?=]*[A-Za-z]//g' | grep -v '^[[:space:]]*$' | tail -n 8 | sed 's/^/  | /' >&2 || true
+  fi
   FAILED_REPORTED=true
   exit 1
 }
