@@ -39,10 +39,18 @@ export function parseGoUrl(raw: string): ParsedUrl | string {
     if (rest.startsWith("//")) {
       const slash = rest.indexOf("/", 2);
       const authority = slash >= 0 ? rest.slice(2, slash) : rest.slice(2);
-      const hostPort = authority.slice(authority.lastIndexOf("@") + 1);
+      const at = authority.lastIndexOf("@");
+      if (at >= 0 && !/^[A-Za-z0-9\-._:~!$&'()*+,;=%@]*$/.test(authority.slice(0, at))) return "net/url: invalid userinfo";
+      const hostPort = authority.slice(at + 1);
       const port = /^(\[[^\]]*\]|[^:]*)(:(.*))?$/.exec(hostPort);
       if (port?.[3] !== undefined && !/^[0-9]*$/.test(port[3])) return `invalid port ":${port[3]}" after host`;
-      if (/%(?![0-9A-Fa-f]{2})/.test(authority)) return "invalid URL escape";
+      const host = port?.[1] ?? hostPort;
+      if (/%(?![0-9A-Fa-f]{2})/.test(host)) return "invalid URL escape";
+      // Go's host rules: ASCII outside this set must not appear, and %-escapes may only encode non-ASCII bytes or '%'.
+      if (/[\x00-\x7f]/.test(host.replace(/[A-Za-z0-9\-_.~!$&'()*+,;=:[\]<>"]|%[0-9A-Fa-f]{2}/g, ""))) return "invalid character in host name";
+      for (const m of host.matchAll(/%([0-9A-Fa-f]{2})/g)) {
+        if (parseInt(m[1]!, 16) < 0x80 && m[1] !== "25") return "invalid URL escape";
+      }
     } else if (scheme === "" && /^[^/]*:/.test(rest)) {
       return "first path segment in URL cannot contain colon";
     }
