@@ -27,8 +27,9 @@ describe("NOTES.txt", () => {
     const { info } = await dryRunInstall(join(CHART_DIR, "ci/default-values.yaml"));
     expect(info.notes).toContain("kubectl -n boot get service rel-netboot-wireguard");
     expect(info.notes).toContain(".status.loadBalancer.ingress[0].ip");
-    expect(info.notes).toContain("netboot wireguard");
-    expect(info.notes).toContain("<ADDRESS>:51820");
+    expect(info.notes).toContain("netboot wireguard peer add home --state ./wireguard");
+    expect(info.notes).toContain("--endpoint <ADDRESS>:51820");
+    expect(info.notes).toContain("helm upgrade rel <chart> -n boot --reuse-values -f wireguard-values.yaml");
     expect(info.notes).toContain("NET_ADMIN and /dev/net/tun");
     expect(info.notes).toContain("helm test rel -n boot");
   });
