@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
 import { isNetbootError } from "../errors.js";
 import { compareBytes } from "../match/group.js";
 import { checkCloudConfig } from "../render/cloud-config.js";
+import { translateButane } from "../render/butane/index.js";
 import { isRawIgnition, renderIgnition } from "../render/ignition.js";
 import { templateData, type TemplateData } from "../render/template-data.js";
 import { renderTemplateFile } from "../render/template.js";
@@ -22,8 +24,30 @@ export function selectorLabels(group: Group): { labels: Map<string, string>; raw
   return { labels, rawQuery };
 }
 
-function render(kind: TemplateKind, name: string, file: TemplateFile, data: TemplateData): readonly string[] {
-  if (kind === "ignition") return renderIgnition(name, file, data).warnings;
+type Translation = { warnings: readonly string[] } | { error: unknown };
+
+/**
+ * Renders as the endpoint does. Butane translation, the costly part, is done
+ * once per distinct rendered text: groups whose data a template does not use
+ * all render the same document.
+ */
+function render(kind: TemplateKind, name: string, file: TemplateFile, data: TemplateData, translations: Map<string, Translation>): readonly string[] {
+  if (kind === "ignition") {
+    if (isRawIgnition(name)) return renderIgnition(name, file, data).warnings;
+    const butane = renderTemplateFile(file, data);
+    const key = createHash("sha256").update(file.file).update("\0").update(butane).digest("base64");
+    let translation = translations.get(key);
+    if (!translation) {
+      try {
+        translation = { warnings: translateButane(butane, file.file).warnings };
+      } catch (error) {
+        translation = { error };
+      }
+      translations.set(key, translation);
+    }
+    if ("error" in translation) throw translation.error;
+    return translation.warnings;
+  }
   const text = renderTemplateFile(file, data);
   if (kind === "cloud") checkCloudConfig(text, file.file);
   return [];
@@ -68,6 +92,7 @@ class Findings {
 export function checkRendering(snapshot: Snapshot): Problem[] {
   const findings = new Findings();
   const rendered = new Set<TemplateFile>();
+  const translations = new Map<string, Translation>();
   for (const group of snapshot.groups) {
     const profile: Profile | undefined = group.profile === "" ? undefined : snapshot.profileFor(group.profile);
     if (!profile) continue;
@@ -80,7 +105,7 @@ export function checkRendering(snapshot: Snapshot): Problem[] {
       rendered.add(file);
       data ??= templateData(group, labels, rawQuery);
       try {
-        for (const warning of render(kind, name, file, data)) findings.add(file.file, "warning", warning, group.file);
+        for (const warning of render(kind, name, file, data, translations)) findings.add(file.file, "warning", warning, group.file);
       } catch (err) {
         findings.add(file.file, "error", messageOf(err), group.file);
       }
