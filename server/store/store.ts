@@ -9,7 +9,11 @@ export interface DataStoreOptions {
   logger: Logger;
   /** Watch the data directory and reload on change (default true). */
   watch?: boolean;
-  /** Reload this often even without a change event, as a safety net (ms; 0 disables). */
+  /**
+   * Reload at least this often even without a change event, as a safety net
+   * for file systems without change events (ms; 0 disables). The interval
+   * grows with the directory so polling costs at most ~5% of a core.
+   */
   pollIntervalMs?: number;
   /** Called after every reload attempt (for metrics). */
   onReload?: (result: { snapshot: Snapshot; durationMs: number; newProblems: readonly FileProblem[] }) => void;
@@ -48,11 +52,6 @@ export class DataStore {
     await store.reload("start");
     if (options.watch ?? true) {
       store.watchFolders();
-      const interval = options.pollIntervalMs ?? 10_000;
-      if (interval > 0) {
-        store.poll = setInterval(() => void store.reload("poll"), interval);
-        store.poll.unref();
-      }
     }
     return store;
   }
@@ -99,9 +98,20 @@ export class DataStore {
       );
     }
     this.snapshot = next;
-    if (!this.closed) this.watchFolders();
+    if (!this.closed) {
+      this.watchFolders();
+      this.schedulePoll(durationMs);
+    }
     this.options.onReload?.({ snapshot: next, durationMs, newProblems });
     return next;
+  }
+
+  private schedulePoll(lastLoadMs: number): void {
+    const base = this.options.pollIntervalMs ?? 10_000;
+    if (this.closed || !(this.options.watch ?? true) || base <= 0) return;
+    clearTimeout(this.poll);
+    this.poll = setTimeout(() => void this.reload("poll"), Math.max(base, 20 * lastLoadMs));
+    this.poll.unref();
   }
 
   private scheduleReload(): void {
@@ -141,7 +151,7 @@ export class DataStore {
   close(): void {
     this.closed = true;
     clearTimeout(this.debounce);
-    clearInterval(this.poll);
+    clearTimeout(this.poll);
     for (const watcher of this.watchers.values()) watcher.close();
     this.watchers.clear();
   }
