@@ -126,6 +126,19 @@ check_stage_ignition() {
   grep -qF "${STAGE_MARKER[ignition]}" "$SERIAL_TEXT" || fail ignition "the initrd did not finish"
 }
 
+# The boot really crossed the tunnel: the router received at least the kernel
+# and initrd through it, and its MSS clamp (from the wg-quick PostUp lines)
+# rewrote the VM's forwarded TCP handshakes.
+check_tunnel_traffic() {
+  local received boot_bytes clamped
+  received=$(ip netns exec "$NS_ROUTER" wg show "$WG_ROUTER_IF" transfer | awk '{ sum += $2 } END { print sum + 0 }')
+  boot_bytes=$(($(stat -c %s "$RUN/assets/vmlinuz") + $(stat -c %s "$RUN/assets/initrd.img")))
+  ((received > boot_bytes)) || fail tunnel "the router received only $received bytes through the tunnel (kernel + initrd: $boot_bytes)"
+  ip netns exec "$NS_ROUTER" iptables -t mangle -L FORWARD -v -n -x >"$LOGS/router-mangle.txt"
+  clamped=$(awk -v link="$WG_ROUTER_IF" '/TCPMSS/ && $7 == link { sum += $1 } END { print sum + 0 }' "$LOGS/router-mangle.txt")
+  ((clamped > 0)) || fail tunnel "no forwarded TCP handshake went through the MSS clamp on $WG_ROUTER_IF (see router-mangle.txt)"
+}
+
 # Checks read files, not pipes: `grep -q` closing a pipe early would fail the
 # pipeline under pipefail.
 check_stages() {
@@ -137,6 +150,7 @@ check_stages() {
   for stage in "${STAGES[@]}"; do
     "check_stage_${stage//-/_}"
   done
+  check_tunnel_traffic
 }
 
 print_timings() {
