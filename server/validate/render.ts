@@ -77,6 +77,7 @@ class Findings {
   problems(): Problem[] {
     return [...this.seen.values()].map(({ problem, groups }) => {
       if (groups.length === 0) return problem;
+      groups.sort(compareBytes);
       const more = groups.length > 1 ? ` (and ${groups.length - 1} more group${groups.length > 2 ? "s" : ""})` : "";
       return { ...problem, reason: `for ${groups[0]}${more}: ${problem.reason}` };
     });
