@@ -25,16 +25,20 @@ pid_of() { local var="PID_${1//-/_}"; echo "${!var}"; }
 
 is_running() { kill -0 "$1" 2>/dev/null; }
 
-# stop_pid PID: SIGTERM, up to 5 s for it to exit, then SIGKILL.
+# stop_pid PID: SIGTERM, up to 5 s for it to exit, then SIGKILL. Direct
+# children it leaves behind (`netboot wireguard up` runs wireguard-go) are
+# stopped the same way, by their PIDs.
 stop_pid() {
-  local pid=$1 i
+  local pid=$1 i child children
   is_running "$pid" || return 0
+  children=$(ps -o pid= --ppid "$pid" 2>/dev/null || true)
   kill -TERM "$pid" 2>/dev/null || return 0
   for ((i = 0; i < 50; i++)); do
-    is_running "$pid" || return 0
+    is_running "$pid" || break
     sleep 0.1
   done
-  kill -KILL "$pid" 2>/dev/null || true
+  is_running "$pid" && kill -KILL "$pid" 2>/dev/null
+  for child in $children; do stop_pid "$child"; done
 }
 
 # wait_until SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s.

@@ -15,7 +15,7 @@ start_vm() {
   # IPv6 off: no IPv6 HTTP boot attempt after the IPv4 one.
   start_in_ns qemu "$NS_LAB" qemu-system-x86_64 \
     -accel tcg -machine q35 -m 512 -smp 1 \
-    -display none -monitor none -no-reboot \
+    -display none -vga none -monitor none -no-reboot \
     -drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
     -drive "if=pflash,format=raw,file=$RUN/ovmf-vars.fd" \
     -fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=no \
