@@ -7,6 +7,7 @@ import { parseDhcpConfigArgs } from "../../server/cli/dhcp-config.js";
 import { DHCP_FORMATS } from "../../server/dhcp/formats.js";
 import { DhcpInputError } from "../../server/dhcp/input.js";
 import { GOLDEN_CASES } from "./cases.js";
+import { applyUciCommands, openwrtDnsmasqLines } from "./openwrt-uci.js";
 
 const goldenDir = join(import.meta.dirname, "golden");
 const scratch = mkdtempSync(join(tmpdir(), "netboot-dhcp-"));
@@ -106,4 +107,28 @@ describe("dhcp-config input errors", () => {
       expect(() => parseDhcpConfigArgs(argv)).toThrow(message);
     });
   }
+});
+
+describe("dhcp-config OpenWrt commands, as OpenWrt's dnsmasq init script applies them", () => {
+  const text = render("openwrt", ["--server-url", "http://198.51.100.1:8080"]);
+  const lines = openwrtDnsmasqLines(applyUciCommands(text));
+
+  it("produce the same class matching and answers as the dnsmasq format", () => {
+    expect(lines.sort()).toEqual(
+      [
+        "dhcp-vendorclass=set:netboot_http,HTTPClient",
+        "dhcp-userclass=set:netboot_ipxe,iPXE",
+        "dhcp-option-force=tag:netboot_http,60,HTTPClient",
+        "dhcp-option=tag:netboot_ipxe,encap:175,176,1",
+        "dhcp-boot=tag:netboot_http,http://198.51.100.1:8080/assets/ipxe.efi",
+        "dhcp-boot=tag:netboot_ipxe,http://198.51.100.1:8080/boot.ipxe",
+      ].sort(),
+    );
+  });
+
+  it("are accepted by dnsmasq --test", () => {
+    const file = join(scratch, "openwrt.conf");
+    writeFileSync(file, lines.join("\n") + "\n");
+    execFileSync("dnsmasq", ["--test", "--conf-file=" + file], { stdio: "pipe" });
+  });
 });
