@@ -50,13 +50,15 @@ async function publishSecret(version: number): Promise<void> {
   await rename(join(mounted, "..data_tmp"), join(mounted, "..data"));
 }
 
-/** An HTTP GET from inside a namespace: status, size and SHA-256 of the body. */
-async function fetchFrom(ns: string, url: string): Promise<{ status: number; bytes: number; sha256: string }> {
+/** An HTTP GET from inside a namespace: status, size, SHA-256 of the body and the request's duration. */
+async function fetchFrom(ns: string, url: string): Promise<{ status: number; bytes: number; sha256: string; ms: number }> {
   const script = `
     import { createHash } from "node:crypto";
+    const started = performance.now();
     const res = await fetch(process.argv[1], { signal: AbortSignal.timeout(15000) });
     const body = Buffer.from(await res.arrayBuffer());
-    console.log(JSON.stringify({ status: res.status, bytes: body.length, sha256: createHash("sha256").update(body).digest("hex") }));`;
+    const ms = Math.round(performance.now() - started);
+    console.log(JSON.stringify({ status: res.status, bytes: body.length, sha256: createHash("sha256").update(body).digest("hex"), ms }));`;
   const { stdout } = await lab.exec(ns, "node", ["--input-type=module", "-e", script, url]);
   return JSON.parse(stdout);
 }
@@ -148,11 +150,9 @@ describe("WireGuard tunnel between namespaces", () => {
     }, 15_000, 250);
     expect(script.bytes).toBeGreaterThan(10);
 
-    const started = Date.now();
-    const asset = await fetchFrom(lan, "http://192.0.2.1:8080/assets/kernel.bin");
-    const seconds = (Date.now() - started) / 1000;
+    const { ms, ...asset } = await fetchFrom(lan, "http://192.0.2.1:8080/assets/kernel.bin");
     expect(asset).toEqual({ status: 200, bytes: ASSET_BYTES, sha256: assetDigest });
-    console.log(`4 MiB from the LAN through the tunnel in ${seconds.toFixed(2)} s (${(ASSET_BYTES / 1048576 / seconds).toFixed(1)} MiB/s, including node start-up)`);
+    console.log(`4 MiB from the LAN machine through the router and the tunnel in ${ms} ms (${((ASSET_BYTES / 1048576) * (1000 / ms)).toFixed(1)} MiB/s, wireguard-go)`);
 
     // The router's PostUp MSS clamp saw the LAN machine's SYN.
     const counters = (await lab.exec(router, "iptables", ["-t", "mangle", "-L", "FORWARD", "-v", "-x", "-n"])).stdout;
