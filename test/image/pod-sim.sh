@@ -117,6 +117,24 @@ sidecar_caps() {
 }
 check "the sidecar has NET_ADMIN and no other capability" sidecar_caps
 
+# The `helm test` pod's command, run with the image's own Node against the
+# server (the Service name swapped for the pod's loopback address).
+helm_test_script() {
+  node --input-type=module -e '
+    import { readFileSync } from "node:fs";
+    import { parseAllDocuments } from "yaml";
+    const docs = parseAllDocuments(readFileSync(process.argv[1], "utf8")).map((d) => d.toJS());
+    const pod = docs.find((d) => d?.kind === "Pod" && d.metadata.annotations?.["helm.sh/hook"] === "test");
+    const command = pod.spec.containers[0].command;
+    process.stdout.write(JSON.stringify([...command.slice(0, -1), "http://127.0.0.1:8080/boot.ipxe"]));
+  ' "$work/rendered.yaml" >"$work/helm-test.json"
+  local -a command
+  mapfile -d '' -t command < <(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).join("\0"))' "$work/helm-test.json")
+  [[ ${#command[@]} -eq 5 && "${command[0]}" == node ]] || { echo "     unexpected test command: ${#command[@]} arguments"; return 1; }
+  podman exec "$pod-netboot" "${command[@]}"
+}
+check "the helm test pod's script passes against the running server" helm_test_script
+
 # A second router, added the way the docs say: the Secret changes (here: the
 # directory standing in for its mount, replaced file by file as kubelet does)
 # and the sidecar applies it without a restart, keeping the first tunnel.
