@@ -58,6 +58,7 @@ function indirect(v: Val): { v: Val; isNil: boolean } {
 
 function indexArg(index: Val, cap: number): number {
   let x: bigint;
+  if (index instanceof Iface) throw new FuncError("cannot index slice/array with type interface {}");
   const k = index === undefined ? "invalid" : kindOf(index);
   if (k === "int") x = index as bigint;
   else if (k === "uint8") x = BigInt((index as GoUint8).value);
@@ -128,8 +129,9 @@ function slice(item: Val, indexes: Val[]): Val {
     throw new FuncError(`can't slice item of type ${goTypeName(item)}`);
   }
   const idx = [0, len, 0];
+  // Unlike index, slice does not look inside interface values given as indexes.
   indexes.forEach((v, i) => {
-    idx[i] = indexArg(indirectInterface(v), cap);
+    idx[i] = indexArg(v, cap);
   });
   if (idx[0]! > idx[1]!) throw new FuncError(`invalid slice index: ${idx[0]} > ${idx[1]}`);
   if (bytes !== null) return utf8Decode(bytes.subarray(idx[0], idx[1]));

@@ -373,7 +373,8 @@ class Printer {
       this.fmtS(goTypeName(arg));
       return;
     }
-    if (verb === "p") {
+    // %w wraps errors (only in Errorf) and %p prints addresses; neither applies to JSON data.
+    if (verb === "p" || verb === "w") {
       this.badVerb(verb);
       return;
     }
@@ -570,7 +571,7 @@ export function sprintf(format: string, a: readonly unknown[]): string {
           break;
         default:
           if (c >= "a" && c <= "z" && argNum < a.length) {
-            if (c === "v") {
+            if (c === "v" || c === "w") {
               p.sharpV = p.sharp;
               p.sharp = false;
               p.plusV = p.plus;
@@ -663,11 +664,8 @@ export function sprintf(format: string, a: readonly unknown[]): string {
       p.out += "%!" + verb + "(BADINDEX)";
     } else if (argNum >= a.length) {
       p.out += "%!" + verb + "(MISSING)";
-    } else if (verb === "w") {
-      p.printArg(a[argNum], verb);
-      argNum++;
     } else {
-      if (verb === "v") {
+      if (verb === "v" || verb === "w") {
         p.sharpV = p.sharp;
         p.sharp = false;
         p.plusV = p.plus;

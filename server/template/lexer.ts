@@ -407,7 +407,7 @@ function lexInsideAction(l: Lexer): State {
       return l.emit(T.LeftParen);
     case 0x29: // )
       l.depth--;
-      if (l.depth < 0) return l.errorf(`unexpected right paren ${formatUnicodeSharp(r)}`);
+      if (l.depth < 0) return l.errorf("unexpected right paren");
       return l.emit(T.RightParen);
   }
   if (r === 0x2e) {
