@@ -32,6 +32,9 @@ source "$HERE/lib/stages.sh"
 
 netboot() { node "$REPO/dist/server/cli/main.js" "$@"; }
 
+# Nothing here reads the terminal.
+exec </dev/null
+
 [[ $(id -u) -eq 0 ]] || { echo "test/e2e needs root (network namespaces)" >&2; exit 1; }
 rm -rf "$LOGS" "$RUN"
 mkdir -p "$LOGS" "$RUN"

@@ -103,11 +103,14 @@ check_stage_initrd() {
   grep -qE "^E2E cmdline: .*initrd=initrd\.img .*netboot\.server=$SERVER_URL" "$SERIAL_TEXT" || fail initrd "the initrd did not print the expected command line"
   grep -qE "^E2E network: 192\.0\.2\.[0-9]+/24" "$SERIAL_TEXT" || fail initrd "the initrd got no DHCP lease"
   local failure
-  failure=$(grep -m1 "^E2E fail" || true)
+  failure=$(grep -v "^E2E fail: GET " "$SERIAL_TEXT" | grep -m1 "^E2E fail" || true)
   [[ -z "$failure" ]] || fail initrd "$failure"
 }
 
 check_stage_ignition() {
+  local failure
+  failure=$(grep -m1 "^E2E fail: GET " "$SERIAL_TEXT" || true)
+  [[ -z "$failure" ]] || fail ignition "the initrd could not fetch from netboot: $failure"
   initrd_block ignition >"$LOGS/ignition.json"
   initrd_block metadata >"$LOGS/metadata.env"
   expect_request ignition "^GET /ignition\?mac=$VM_MAC 200$"
