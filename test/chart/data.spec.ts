@@ -35,6 +35,23 @@ describe("data from the repository's top-level folders", () => {
   });
 });
 
+describe("a packaged chart", () => {
+  it("carries the data folders' files (symlinks are followed) and renders the same", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "netboot-package-"));
+    try {
+      const packaged = await helm("helm4", ["package", CHART_DIR, "-d", dir]);
+      expect(packaged.code, packaged.stderr).toBe(0);
+      const archive = join(dir, (await readdir(dir)).find((n) => n.endsWith(".tgz"))!);
+      const fromArchive = await render(archive);
+      const fromDir = await render(CHART_DIR);
+      for (const folder of FOLDERS) expect(configMapData(fromArchive, folder)).toEqual(configMapData(fromDir, folder));
+      expect(fromArchive).toEqual(fromDir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("dropping a file into a folder, then upgrading", () => {
   let chartCopy: string;
   beforeAll(async () => {
