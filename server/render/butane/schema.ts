@@ -73,6 +73,15 @@ const BUTANE_ONLY: Partial<Record<ButaneTypeName, (base: number) => ButaneField[
 
 /** Fields of a Butane type at base version `base` (= Ignition spec minor). */
 export function butaneFields(type: ButaneTypeName, base: number): ButaneField[] {
+  const key = `${type}@${base}`;
+  let fields = FIELDS_CACHE.get(key);
+  if (!fields) FIELDS_CACHE.set(key, (fields = computeFields(type, base)));
+  return fields;
+}
+
+const FIELDS_CACHE = new Map<string, ButaneField[]>();
+
+function computeFields(type: ButaneTypeName, base: number): ButaneField[] {
   const only = BUTANE_ONLY[type];
   if (only) return only(base);
   const fields: ButaneField[] = fieldsAt(type as TypeName, base)

@@ -25,6 +25,9 @@ export class JsonSyntaxError extends Error {
 /** Deeper than any real config; keeps the recursive reader far from the stack limit. */
 const MAX_DEPTH = 1_000;
 
+const SPECIAL_IN_STRING = /["\\\x00-\x1f\ud800-\udfff]/g;
+const SIMPLE_ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+
 export function parseGoJson(text: string): JsonNode {
   let pos = 0;
 
@@ -126,6 +129,9 @@ export function parseGoJson(text: string): JsonNode {
     let out = "";
     let start = pos;
     for (;;) {
+      // Jump to the next character that needs attention; plain text is copied in slices.
+      SPECIAL_IN_STRING.lastIndex = pos;
+      pos = SPECIAL_IN_STRING.test(text) ? SPECIAL_IN_STRING.lastIndex - 1 : text.length;
       if (pos >= text.length) fail("in string literal");
       const code = text.charCodeAt(pos);
       if (code === 0x22) {
@@ -138,9 +144,8 @@ export function parseGoJson(text: string): JsonNode {
         out += text.slice(start, pos);
         pos++;
         const e = text[pos];
-        const simple: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
-        if (e !== undefined && e in simple) {
-          out += simple[e];
+        if (e !== undefined && e in SIMPLE_ESCAPES) {
+          out += SIMPLE_ESCAPES[e];
           pos++;
         } else if (e === "u") {
           const unit = hex4(pos + 1);

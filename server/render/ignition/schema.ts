@@ -273,8 +273,13 @@ export const SCHEMA: Record<TypeName, FieldSpec[]> = {
 
 /** The fields of a type that exist in spec 3.{minor}.0. */
 export function fieldsAt(type: TypeName, minor: number): FieldSpec[] {
-  return SCHEMA[type].filter((f) => (f.since ?? 0) <= minor);
+  const key = `${type}@${minor}`;
+  let fields = FIELDS_CACHE.get(key);
+  if (!fields) FIELDS_CACHE.set(key, (fields = SCHEMA[type].filter((f) => (f.since ?? 0) <= minor)));
+  return fields;
 }
+
+const FIELDS_CACHE = new Map<string, FieldSpec[]>();
 
 /** A decoded config: plain objects keyed by JSON field name; absent key = unset. */
 export type IgnObject = { [key: string]: IgnValue };

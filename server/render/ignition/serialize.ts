@@ -5,8 +5,11 @@
  */
 import { fieldsAt, type IgnObject, type TypeName } from "./schema.js";
 
+const NEEDS_GO_ESCAPES = /[<>&\u2028\u2029\ud800-\udfff]/;
+
 /** JSON string literal with Go's escaping of <, >, &, U+2028, U+2029 and unpaired surrogates. */
 export function goJsonString(value: string): string {
+  if (!NEEDS_GO_ESCAPES.test(value)) return JSON.stringify(value);
   const wellFormed = value.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
   return JSON.stringify(wellFormed).replace(/[<>&\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
@@ -14,7 +17,7 @@ export function goJsonString(value: string): string {
 function writeStruct(type: TypeName, o: IgnObject, minor: number): string {
   const parts: string[] = [];
   for (const field of fieldsAt(type, minor)) {
-    const key = goJsonString(field.json) + ":";
+    const key = `"${field.json}":`;
     const value = o[field.json];
     const kind = field.kind;
     switch (kind.t) {
