@@ -8,14 +8,15 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { NetbootError } from "../../../server/errors.js";
 import { canonicalIgnition } from "../../../server/render/ignition/index.js";
-import { runIgnitionValidate } from "../support/ignition-validate.js";
+import { expectIgnitionValid, runIgnitionValidate } from "../support/ignition-validate.js";
 
 function verdicts(doc: object | string): { ours: boolean; ignition: boolean; detail: string } {
   const text = typeof doc === "string" ? doc : JSON.stringify(doc);
   let ours = true;
   let detail = "";
   try {
-    canonicalIgnition(text, "diff.ign");
+    // What netboot would serve must itself pass the validator.
+    expectIgnitionValid(canonicalIgnition(text, "diff.ign"));
   } catch (err) {
     if (!(err instanceof NetbootError)) throw err;
     ours = false;
