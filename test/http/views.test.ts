@@ -156,7 +156,7 @@ describe("read-only views on a separate listener (-debug-address)", () => {
     const debug = (path: string) => fetch(debugUrl + path);
     expect((await debug("/metrics")).status).toBe(200);
     expect(await (await debug("/metrics")).text()).toContain('netboot_http_requests_total{route="/ipxe",method="GET",status="200"} 1');
-    expect((await (await debug(`/machines/${MAC}`)).json()).timeline).toHaveLength(1);
+    expect(((await (await debug(`/machines/${MAC}`)).json()) as { timeline: unknown[] }).timeline).toHaveLength(1);
     expect(((await (await debug("/explain?mac=52:54:00:a1:9c:ae&os=installed")).json()) as Explanation).winner?.id).toBe("node1");
     expect((await debug("/ipxe")).status).toBe(404);
   });
