@@ -2,6 +2,7 @@
  * `netboot wireguard …`: the tunnel between the cloud boot server and the
  * homelab routers. Key and config generation, the sidecar (`up`) and status.
  */
+import { fchmodSync, fstatSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { Command } from "./command.js";
 import { parseWgDump } from "../wireguard/dump.js";
@@ -67,6 +68,20 @@ function integerFlag(value: string | undefined, flag: string, fallback: number):
   return Number(value);
 }
 
+/**
+ * Writes output that holds a private key. When stdout is redirected to a file
+ * (`> router.conf`), that file is narrowed to mode 0600 first, whatever the umask.
+ */
+function writeSecretOutput(text: string): void {
+  try {
+    const target = fstatSync(1);
+    if (target.isFile() && (target.mode & 0o077) !== 0) fchmodSync(1, 0o600);
+  } catch {
+    // not a file we may change (a pipe, a terminal, another user's file): write as is
+  }
+  process.stdout.write(text);
+}
+
 function note(message: string): void {
   process.stderr.write(`netboot wireguard: ${message}\n`);
 }
@@ -118,7 +133,7 @@ async function init(argv: string[]): Promise<number> {
     process.stdout.write(`${state.server.publicKey}\n`);
   } else {
     note(`server public key: ${state.server.publicKey}`);
-    process.stdout.write(manifest);
+    writeSecretOutput(manifest);
   }
   return 0;
 }
@@ -162,7 +177,7 @@ async function peerAdd(argv: string[]): Promise<number> {
   await writeStateDir(dir, state);
   note(`added peer "${peer.name}" at ${peer.address} for ${peer.lan.join(", ")}; its ${format} config (with its private key) is on stdout`);
   await exportOutputs(state, outputs, values["secret-name"]!);
-  process.stdout.write(config);
+  writeSecretOutput(config);
   return 0;
 }
 
@@ -185,7 +200,7 @@ async function peerRemove(argv: string[]): Promise<number> {
   await writeStateDir(dir, state);
   note(`removed peer "${positionals[0]}"`);
   const manifest = await exportOutputs(state, outputs, values["secret-name"]!);
-  if (manifest !== null) process.stdout.write(manifest);
+  if (manifest !== null) writeSecretOutput(manifest);
   return 0;
 }
 

@@ -12,7 +12,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, cp, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, readFile, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execa, type ResultPromise } from "execa";
@@ -187,7 +187,11 @@ describe("WireGuard tunnel between namespaces", () => {
 
   it("a new router in the mounted Secret is applied live without dropping the first one's session", async () => {
     const [before] = await serverPeers();
-    const add = await netboot(["wireguard", "peer", "add", "lab", "--state", join(work, "state"), "--lan", "203.0.113.128/25", "--endpoint", "203.0.113.6:51820"]);
+    // Redirected by a shell with a permissive umask: the file still ends up 0600.
+    const labConf = join(work, "lab-router.conf");
+    await execa("sh", ["-c", 'umask 022 && exec node "$@" > "$0"', labConf, BIN, "wireguard", "peer", "add", "lab", "--state", join(work, "state"), "--lan", "203.0.113.128/25", "--endpoint", "203.0.113.6:51820"]);
+    expect((await stat(labConf)).mode & 0o777).toBe(0o600);
+    const add = { stdout: await readFile(labConf, "utf8") };
     expect(add.stdout).toContain("Endpoint = 203.0.113.6:51820");
     // The policy routing of docs/homelab-router.md: the route in table 51820, looked up only for the LAN.
     const policy = [
