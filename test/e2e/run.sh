@@ -6,7 +6,8 @@
 #   -> /assets/vmlinuz + /assets/initrd.img -> initrd: /ignition, /metadata
 #
 # Needs root (network namespaces), the Debian packages in test/e2e/setup.sh
-# and `npm run build`. Logs stay in .cache/e2e/logs/. Exit 0 only if every
+# and Node; it runs `npm run build` when a server source is newer than dist/.
+# Logs stay in .cache/e2e/logs/. Exit 0 only if every
 # stage passed; otherwise the first broken stage is named.
 set -Eeuo pipefail
 
