@@ -149,6 +149,104 @@ storage:
         inline: {{ range $j, $a := $m.extra_args }}{{ if $j }} {{ end }}{{ $a }}{{ end }}
 {{- end }}
 {{- end }}
+    - path: /etc/systemd/network/10-static.network
+      contents:
+        inline: |
+          [Match]
+          MACAddress={{ .mac }}
+          [Network]
+          DNS={{ .k8s_dns_service_ip }}
+          Domains={{ .domain_name }}
+{{- range .machines }}
+{{- if eq .mac $.mac }}
+          Address={{ .ip }}/24
+          Gateway={{ printf "10.0.%d.1" 0 }}
+{{- end }}
+{{- end }}
+          [Link]
+          MTUBytes={{ printf "%.0f" .mtu }}
+    - path: /etc/sysctl.d/80-kubernetes.conf
+      contents:
+        inline: |
+          net.ipv4.ip_forward=1
+          net.bridge.bridge-nf-call-iptables=1
+          fs.inotify.max_user_watches={{ printf "%d" 524288 }}
+          vm.max_map_count={{ printf "%d" 262144 }}
+    - path: /etc/containerd/config.toml
+      mode: 0644
+      contents:
+        inline: |
+          version = 2
+          root = "/var/lib/containerd"
+          state = "/run/containerd"
+          [grpc]
+            address = "/run/containerd/containerd.sock"
+          [plugins."io.containerd.grpc.v1.cri"]
+            sandbox_image = "registry.k8s.io/pause:3.9"
+          [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+            runtime_type = "io.containerd.runc.v2"
+          [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+            SystemdCgroup = {{ if eq .container_runtime "containerd" }}true{{ else }}false{{ end }}
+{{- if index . "registry_mirror" }}
+          [plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]
+            endpoint = ["{{ .registry_mirror }}"]
+{{- end }}
+    - path: /etc/chrony.conf
+      contents:
+        inline: |
+{{- range $i, $s := .ntp_servers }}
+          server {{ $s }} iburst{{ if eq $i 0 }} prefer{{ end }}
+{{- end }}
+          driftfile /var/lib/chrony/drift
+          makestep 1.0 3
+          rtcsync
+    - path: /etc/kubernetes/kubelet.yaml
+      contents:
+        inline: |
+          apiVersion: kubelet.config.k8s.io/v1beta1
+          kind: KubeletConfiguration
+          authentication:
+            anonymous:
+              enabled: false
+            webhook:
+              enabled: true
+            x509:
+              clientCAFile: /etc/kubernetes/ca.crt
+          authorization:
+            mode: Webhook
+          cgroupDriver: systemd
+          clusterDNS:
+            - {{ .k8s_dns_service_ip }}
+          clusterDomain: cluster.local
+          healthzPort: 0
+          rotateCertificates: true
+          shutdownGracePeriod: 45s
+          shutdownGracePeriodCriticalPods: 15s
+          staticPodPath: /etc/kubernetes/manifests
+          readOnlyPort: 0
+          resolvConf: /run/systemd/resolve/resolv.conf
+          volumePluginDir: /var/lib/kubelet/volumeplugins
+          nodeLabels:
+{{- range .machines }}
+{{- if eq .mac $.mac }}
+            node.kubernetes.io/role: {{ .role }}
+{{- range $k, $v := .labels }}
+            lab.example.com/{{ $k }}: {{ js $v }}
+{{- end }}
+{{- end }}
+{{- end }}
+    - path: /opt/bin/report
+      mode: 0755
+      contents:
+        inline: |
+          #!/bin/sh
+          # Reports this machine's inventory entry to the provisioning log.
+          set -eu
+          curl -fsS -X POST "https://{{ .domain_name }}/report?{{ .request.raw_query }}" \\
+            -d "cluster={{ urlquery .cluster_name }}" \\
+            -d "machines={{ len .machines }}" \\
+            -d "version={{ .version }}"
+          echo "done"
     - path: /etc/motd
       contents:
         inline: |
@@ -182,13 +280,15 @@ async function measure(render) {
   return stats(samples);
 }
 
+// parseTemplate keeps recent parses; a unique comment per iteration defeats that for the cold case.
+let serial = 0;
 const rows = [
-  ["netboot (parse + execute)", await measure(() => parseTemplate("", template).execute(data))],
-  ["netboot (execute only)", await measure(() => ours.execute(data))],
   ["Go text/template, wasm (parse + execute)", await measure(() => goRender(template, data))],
+  ["netboot, cold (parse + execute)", await measure(() => parseTemplate("", `${template}{{/* ${serial++} */}}`).execute(data))],
+  ["netboot, warm (cached parse + execute)", await measure(() => parseTemplate("", template).execute(data))],
 ];
 
-const go = rows[2][1].mean;
+const go = rows[0][1].mean;
 console.log(`template: ${lines} lines, ${machineCount} machines, output ${Buffer.byteLength(oursOut)} bytes, ${iterations} iterations`);
 console.log("| engine | mean µs | p50 µs | p99 µs | Go / this |");
 console.log("|---|---:|---:|---:|---:|");

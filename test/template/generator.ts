@@ -82,7 +82,7 @@ function genMap(r: Rng, depth: number, size: number): Record<string, unknown> {
 /** A data set shaped like Matchbox's template data: known keys with random JSON under them. */
 export function genData(r: Rng): Record<string, unknown> {
   const data: Record<string, unknown> = {};
-  for (const key of KEYS) if (r.chance(0.85)) data[key] = genJson(r, 2);
+  for (const key of KEYS) if (r.chance(0.95)) data[key] = genJson(r, 2);
   if (r.chance(0.7)) data.s = r.pick(STRINGS);
   if (r.chance(0.7)) data.n = genNumber(r);
   if (r.chance(0.6)) data.l = Array.from({ length: r.int(6) }, () => genJson(r, 1));
@@ -103,7 +103,9 @@ const NUMBERS = [
 /** Large integers, used only as printf arguments. */
 const PRINTF_NUMBERS = ["100000", "1234567", "9223372036854775807", "255", "0x10FFFF", "-255"];
 const STRING_LITERALS = ['"a"', '""', '"x y"', "`r`", '"é✓"', '"<&>"', '"%d"', '"\\t"', '"\\x41"', '"\\u00e9"', '"s"', '"a" ', "`a\nb`"];
-const FIELDS = [".s", ".n", ".l", ".m", ".t", ".nul", ".nope", ".m.a", ".m.s", ".m.l", ".m.nope", ".a", ".b", ".e", ".u", ".big", ".l.x", ".s.x", ".nul.x"];
+const FIELDS = [".s", ".n", ".l", ".m", ".t", ".nul", ".a", ".b", ".e", ".u", ".big", ".f"];
+/** Fields that usually fail: missing keys, or fields of a list, string or nil. */
+const RISKY_FIELDS = [".nope", ".m.a", ".m.s", ".m.l", ".m.nope", ".l.x", ".s.x", ".nul.x"];
 const FUNCS = ["and", "or", "not", "len", "index", "slice", "print", "println", "html", "js", "urlquery", "eq", "ne", "lt", "le", "gt", "ge", "call"];
 const VERBS = "vvvvddssqxXobeEfFgGtcUT%w";
 const FLAGS = "#0+- ";
@@ -252,7 +254,7 @@ export class TemplateGenerator {
   private operand(ctx: Ctx, depth: number): string {
     const r = this.r;
     const c = r.int(20);
-    if (c < 6) return r.pick(FIELDS);
+    if (c < 6) return r.chance(0.8) ? r.pick(FIELDS) : r.pick(RISKY_FIELDS);
     if (c < 8) return r.pick(NUMBERS);
     if (c < 10) return r.pick(STRING_LITERALS).trim();
     if (c === 10) return r.pick(["true", "false", "nil"]);
