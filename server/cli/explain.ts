@@ -16,6 +16,8 @@ const FLAGS: FlagSpecs = {
 
 const USAGE = `Usage: netboot explain [--mac MAC] [--uuid UUID] [label=value ...] (-data-path DIR | --server URL) [--json]
 
+Flags and labels may come in any order.
+
 Shows which group a machine with these labels gets and why: the labels as
 parsed, the groups that matter in precedence order with each selector key
 matched or not, the winner and its profile, and what /ipxe, /grub, /ignition,
@@ -38,6 +40,28 @@ export function queryFor(mac: string | undefined, uuid: string | undefined, pair
   return params.toString();
 }
 
+
+/** `label=value` arguments apart from flags (and their values), wherever they stand. */
+export function splitLabels(argv: readonly string[]): { flags: string[]; labels: string[] } {
+  const flags: string[] = [];
+  const labels: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      labels.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith("-")) {
+      labels.push(arg);
+      continue;
+    }
+    flags.push(arg);
+    const name = arg.replace(/^--?/, "");
+    // A string flag without `=` takes the next argument as its value.
+    if (FLAGS[name]?.type === "string" && i + 1 < argv.length) flags.push(argv[++i]!);
+  }
+  return { flags, labels };
+}
 
 const indent = (text: string) =>
   text
@@ -107,13 +131,14 @@ export const explainCommand: Command = {
     let values;
     let query: string;
     try {
-      const parsed = parseFlags(argv, FLAGS, process.env);
+      const { flags, labels } = splitLabels(argv);
+      const parsed = parseFlags(flags, FLAGS, process.env);
       values = parsed.values;
       if (values.help) {
         process.stdout.write(USAGE);
         return 0;
       }
-      query = queryFor(values.mac as string | undefined, values.uuid as string | undefined, parsed.positionals);
+      query = queryFor(values.mac as string | undefined, values.uuid as string | undefined, [...labels, ...parsed.positionals]);
       if (!values["data-path"] === !values.server) throw new UsageError("give exactly one of -data-path DIR or --server URL");
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;

@@ -112,7 +112,7 @@ describe("read-only views on the main listener", () => {
     expect(remote.stdout).toMatch(/-\s+1\s+rack-a\s+groups\/rack\.json\s+os="installed" ✓, rack="a" ✗ \(label missing, compared as ""\)/);
     expect(remote.stdout).toContain("winner: node1 (groups/node1.json)");
     expect(remote.stdout).toContain("/ipxe: 200 text/plain; charset=utf-8\n    #!ipxe\n    kernel /assets/k console=ttyS0\n    initrd /assets/i\n    boot\n");
-    const local = await runCommand(explainCommand, ["-data-path", s.dataDir, "--mac", "52-54-00-a1-9c-ae", "os=installed"]);
+    const local = await runCommand(explainCommand, ["os=installed", "-data-path", s.dataDir, "--mac", "52-54-00-a1-9c-ae"]);
     expect(local.stdout).toBe(remote.stdout);
     const json = await runCommand(explainCommand, ["--server", s.url, "--json"]);
     expect((JSON.parse(json.stdout) as Explanation).winner?.file).toBe("groups/default.json");
