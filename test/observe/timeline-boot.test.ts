@@ -74,3 +74,30 @@ describe("boot timeline of a replayed network boot", () => {
     expect((await s.get("/machines/52:54:00:00:00:99")).status).toBe(404);
   });
 });
+
+describe("boot storm", () => {
+  it("answers 100 machines booting at once while recording each of them", async () => {
+    const s = await startTestServer({
+      files: {
+        "groups/all.json": json({ id: "all", profile: "p" }),
+        "profiles/p.json": json({ id: "p", boot: { kernel: "/assets/k" } }),
+      },
+    });
+    try {
+      const macs = Array.from({ length: 100 }, (_, i) => `52:54:00:10:${(i >> 8).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}`);
+      const started = Date.now();
+      const answers = await Promise.all(macs.flatMap((mac) => [s.get("/boot.ipxe"), s.get(`/ipxe?mac=${mac}`)]));
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      // Generous for a busy 2-core machine; the point is that nothing waits on the record.
+      expect(Date.now() - started).toBeLessThan(15_000);
+      const list = await eventually(async () => {
+        const machines = (JSON.parse((await s.get("/machines")).body) as { machines: { id: string; lastStage: string }[] }).machines;
+        return machines.length === 100 ? machines : undefined;
+      });
+      expect(new Set(list.map((m) => m.id))).toEqual(new Set(macs));
+      expect(list.every((m) => m.lastStage === "ipxe")).toBe(true);
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+});
