@@ -49,6 +49,14 @@ describe("boot timeline", () => {
     expect(timeline.get("52:54:00:00:00:02")!.timeline.map((e) => e.url)).toEqual(["/ipxe?mac=52:54:00:00:00:02", "/assets/for-the-first-machine"]);
   });
 
+  it("holds a firmware's download of ipxe.efi until the machine's first labelled request", () => {
+    const timeline = new BootTimeline();
+    timeline.record(asset("198.51.100.20", "ipxe.efi"));
+    timeline.record(bootIpxe("198.51.100.20"));
+    timeline.record(ipxe("198.51.100.20", "52:54:00:00:00:07"));
+    expect(timeline.get("52:54:00:00:00:07")!.timeline.map((e) => e.stage)).toEqual(["asset", "boot-script", "ipxe"]);
+  });
+
   it("does not attribute by address after the window, nor across addresses", () => {
     const timeline = new BootTimeline({ attributionWindowMs: 5000 });
     timeline.record(ipxe("192.0.2.10", "52:54:00:00:00:01"));
