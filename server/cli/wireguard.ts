@@ -5,9 +5,7 @@
 import { fchmodSync, fstatSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { Command } from "./command.js";
-import { parseWgDump } from "../wireguard/dump.js";
 import { generateKeyPair } from "../wireguard/keys.js";
-import { showDump } from "../wireguard/link.js";
 import { DEFAULT_SECRET_NAME } from "../wireguard/manifests.js";
 import { parseOutputRequests, writeOutputs, type OutputRequest } from "../wireguard/outputs.js";
 import { isRouterFormat, ROUTER_FORMATS, routerConfig } from "../wireguard/router/index.js";
@@ -23,7 +21,8 @@ import {
   removePeer,
   type WireGuardState,
 } from "../wireguard/state.js";
-import { formatPeerList, formatStatus, namePeers } from "../wireguard/status-view.js";
+import { readPeerStatus } from "../wireguard/status.js";
+import { formatPeerList, formatStatus } from "../wireguard/status-view.js";
 
 class UsageError extends Error {}
 
@@ -241,8 +240,7 @@ async function status(argv: string[]): Promise<number> {
   if (values.help) return help();
   if (positionals.length) throw new UsageError("status takes no arguments");
   const state = await readStateDir(required(values.state, "state"));
-  const peers = parseWgDump(await showDump(required(values.interface, "interface")));
-  const rows = namePeers(peers, state.peers, Math.floor(Date.now() / 1000));
+  const rows = await readPeerStatus(required(values.interface, "interface"), state, Math.floor(Date.now() / 1000));
   process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatStatus(rows));
   return 0;
 }

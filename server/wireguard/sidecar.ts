@@ -5,27 +5,11 @@
  * session.
  */
 import { watch, type FSWatcher } from "node:fs";
-import { planApply, type AppliedLink } from "./apply-plan.js";
-import {
-  addMssClamp,
-  createLink,
-  deleteAddress,
-  deleteLink,
-  deleteRoute,
-  enableIpv4Forwarding,
-  removeMssClamp,
-  replaceAddress,
-  replaceRoute,
-  setLinkUp,
-  syncConf,
-  type Log,
-  type TunnelLink,
-} from "./link.js";
-import { readStateDir, stateFingerprint, writeFileAtomic } from "./state-dir.js";
-import { parseWgDump } from "./dump.js";
-import { showDump } from "./link.js";
-import { namePeers, type StatusSnapshot } from "./status-view.js";
+import { createLink, enableIpv4Forwarding, type Log } from "./link.js";
+import { readStateDir, stateFingerprint } from "./state-dir.js";
 import type { WireGuardState } from "./state.js";
+import { writeStatusFile } from "./status.js";
+import { Tunnel } from "./tunnel.js";
 
 export interface SidecarOptions {
   stateDir: string;
@@ -47,51 +31,6 @@ export interface SidecarOptions {
 
 function summary(state: WireGuardState): string {
   return `${state.peers.length} peer(s): ${state.peers.map((p) => p.name).join(", ") || "none"}`;
-}
-
-class Tunnel {
-  private applied: AppliedLink | null = null;
-  private clampMtu: number | null = null;
-
-  constructor(
-    readonly link: TunnelLink,
-    private readonly options: SidecarOptions,
-  ) {}
-
-  async apply(loaded: WireGuardState): Promise<void> {
-    const name = this.link.name;
-    const { listenPort } = this.options;
-    const state = listenPort === undefined ? loaded : { ...loaded, server: { ...loaded.server, listenPort } };
-    const plan = planApply(this.applied, state);
-    await syncConf(name, plan.setconf);
-    await setLinkUp(name, plan.link.mtu);
-    await replaceAddress(name, plan.link.address);
-    if (plan.removeAddress) await deleteAddress(name, plan.removeAddress);
-    for (const route of plan.removeRoutes) await deleteRoute(name, route);
-    // replace every route, not only new ones: a changed address flushes routes through the old one.
-    for (const route of plan.link.routes) await replaceRoute(name, route);
-    if (this.options.clampMss && this.clampMtu !== plan.link.mtu) {
-      if (this.clampMtu !== null) await removeMssClamp(name, this.clampMtu);
-      await addMssClamp(name, plan.link.mtu);
-      this.clampMtu = plan.link.mtu;
-    }
-    this.applied = plan.link;
-  }
-
-  async remove(): Promise<void> {
-    if (this.clampMtu !== null) await removeMssClamp(this.link.name, this.clampMtu);
-    await deleteLink(this.link);
-  }
-}
-
-async function writeStatusFile(path: string, interfaceName: string, state: WireGuardState): Promise<void> {
-  const now = Math.floor(Date.now() / 1000);
-  const snapshot: StatusSnapshot = {
-    interface: interfaceName,
-    updatedAt: now,
-    peers: namePeers(parseWgDump(await showDump(interfaceName)), state.peers, now),
-  };
-  await writeFileAtomic(path, `${JSON.stringify(snapshot, null, 2)}\n`, 0o644);
 }
 
 /** Runs until SIGTERM/SIGINT (exit code 0) or until wireguard-go dies (1). */
