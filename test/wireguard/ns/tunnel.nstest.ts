@@ -128,7 +128,7 @@ describe("WireGuard tunnel between namespaces", () => {
 
   it("up brings the server interface up from the mounted state", async () => {
     sidecar = lab.spawn(cloud, "node", [
-      BIN, "wireguard", "up", "--state", mounted, "--interface", serverIf, "--clamp-mss", "--poll-interval", "1",
+      BIN, "wireguard", "up", "--state", mounted, "--interface", serverIf, "--clamp-mss", "--forward", "--poll-interval", "1",
       "--status-file", join(work, "status.json"),
     ]);
     sidecar.stderr?.on("data", (chunk: Buffer) => sidecarLog.push(...chunk.toString().split("\n").filter(Boolean)));
@@ -139,6 +139,8 @@ describe("WireGuard tunnel between namespaces", () => {
     expect((await lab.exec(cloud, "ip", ["route", "show", "198.51.100.0/24"])).stdout).toContain(`dev ${serverIf}`);
     const mangle = (await lab.exec(cloud, "iptables", ["-t", "mangle", "-S"])).stdout;
     expect(mangle).toContain(`-A PREROUTING -i ${serverIf} -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1380`);
+    expect(mangle).toContain(`-A POSTROUTING -o ${serverIf} -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1380`);
+    expect((await lab.exec(cloud, "sysctl", ["-n", "net.ipv4.ip_forward"])).stdout.trim()).toBe("1");
     expect(sidecarLog.join("\n")).not.toContain((await readFile(join(mounted, STATE_FILES.privateKey), "utf8")).trim());
   });
 
