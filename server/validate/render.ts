@@ -94,15 +94,30 @@ export function checkRendering(snapshot: Snapshot): Problem[] {
   const findings = new Findings();
   const rendered = new Set<TemplateFile>();
   const translations = new Map<string, Translation>();
+  // Thousands of groups share a few profiles: resolve each reference once.
+  const profiles = new Map<string, Profile | undefined>();
+  const templates = new Map<Profile, { kind: TemplateKind; name: string; file: TemplateFile }[]>();
+  const templatesOf = (profile: Profile) => {
+    let found = templates.get(profile);
+    if (!found) {
+      found = [];
+      for (const { kind, field } of TEMPLATE_FIELDS) {
+        const name = profile[field];
+        const file = name === "" ? undefined : snapshot.template(kind, name);
+        if (file) found.push({ kind, name, file });
+      }
+      templates.set(profile, found);
+    }
+    return found;
+  };
   for (const group of snapshot.groups) {
-    const profile: Profile | undefined = group.profile === "" ? undefined : snapshot.profileFor(group.profile);
+    if (group.profile === "") continue;
+    if (!profiles.has(group.profile)) profiles.set(group.profile, snapshot.profileFor(group.profile));
+    const profile = profiles.get(group.profile);
     if (!profile) continue;
     const { labels, rawQuery } = selectorLabels(group);
     let data: TemplateData | undefined;
-    for (const { kind, field } of TEMPLATE_FIELDS) {
-      const name = profile[field];
-      const file = name === "" ? undefined : snapshot.template(kind, name);
-      if (!file) continue;
+    for (const { kind, name, file } of templatesOf(profile)) {
       rendered.add(file);
       data ??= templateData(group, labels, rawQuery);
       try {
