@@ -24,13 +24,16 @@ export function machineId(text: string): string {
   return parseMac(text) ?? text;
 }
 
-/** Liveness and readiness; always on the main listener, where probes look. */
+/**
+ * Liveness and readiness; always on the main listener, where probes look. The
+ * server listens only once a snapshot is loaded, so readiness is never false:
+ * what it adds is the detail of the snapshot in service.
+ */
 export function healthRoutes(store: DataStore): Record<string, ViewHandler> {
   return {
     "/healthz": (_request, reply) => reply.code(200).header("content-type", "text/plain; charset=utf-8").send("ok\n"),
     "/readyz": (_request, reply) => {
       const snapshot = store.current;
-      if (!snapshot) return sendJson(reply, 503, { ready: false, reason: "the data directory has not been loaded yet" });
       // A rejected file does not make the server unready: the rest (and the file's last good version) is served.
       return sendJson(reply, 200, {
         ready: true,

@@ -68,6 +68,27 @@ export interface TimelineOptions {
   pendingPerAddress?: number;
 }
 
+/** Longest URL kept in an event: a machine's 8 KiB query, 64 times over 2048 machines, would be a gigabyte. */
+const MAX_URL_CHARS = 512;
+/** Labels kept per machine, and the longest value kept of each. */
+const MAX_LABELS = 32;
+const MAX_LABEL_CHARS = 256;
+
+function clip(text: string, max: number): string {
+  return text.length > max ? text.slice(0, max - 1) + "…" : text;
+}
+
+function clipLabels(labels: Record<string, string> | undefined): Record<string, string> {
+  const kept: Record<string, string> = {};
+  if (!labels) return kept;
+  let count = 0;
+  for (const key in labels) {
+    if (count++ === MAX_LABELS) break;
+    kept[clip(key, MAX_LABEL_CHARS)] = clip(labels[key]!, MAX_LABEL_CHARS);
+  }
+  return kept;
+}
+
 const DEFAULTS: Required<TimelineOptions> = {
   maxMachines: 2048,
   eventsPerMachine: 64,
@@ -190,7 +211,7 @@ interface AddressState {
 
 function labelCaseInsensitive(labels: Record<string, string> | undefined, name: string): string | undefined {
   if (!labels) return undefined;
-  for (const key in labels) if (key.toLowerCase() === name && labels[key] !== "") return labels[key];
+  for (const key in labels) if (key.toLowerCase() === name && labels[key] !== "") return clip(labels[key]!, MAX_LABEL_CHARS);
   return undefined;
 }
 
@@ -230,7 +251,7 @@ export class BootTimeline {
       at: info.at.toISOString(),
       stage,
       method: info.method,
-      url: info.url,
+      url: clip(info.url, MAX_URL_CHARS),
       status: info.status,
       bytes: info.bytes,
       durationMs: Math.round(info.durationMs * 10) / 10,
@@ -245,7 +266,7 @@ export class BootTimeline {
 
     if (machineId !== undefined) {
       const machine = this.machineFor(machineId, mac, uuid, atMs, event);
-      machine.labels = labels ?? {};
+      machine.labels = clipLabels(labels);
       if (info.outcome.group !== undefined) machine.group = info.outcome.group;
       if (info.outcome.profile !== undefined) machine.profile = info.outcome.profile;
       // Unlabelled requests that came just before from the same address led here.

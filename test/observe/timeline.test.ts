@@ -93,6 +93,19 @@ describe("boot timeline", () => {
     expect(timeline.get(macs[3]!)!.timeline.map((e) => e.url)).toEqual(["/assets/f6", "/assets/f7", "/assets/f8", "/assets/f9"]);
   });
 
+  it("keeps long URLs and labels short, so the bounds hold in bytes too", () => {
+    const timeline = new BootTimeline();
+    const long = "x".repeat(8000);
+    const labels: Record<string, string> = { mac: "52:54:00:00:00:08" };
+    for (let i = 0; i < 100; i++) labels[`k${i}`] = long;
+    timeline.record(response("/ipxe", `/ipxe?mac=52:54:00:00:00:08&pad=${long}`, "192.0.2.9", labels));
+    const machine = timeline.get("52:54:00:00:00:08")!;
+    expect(machine.timeline[0]!.url.length).toBe(512);
+    expect(machine.timeline[0]!.url.endsWith("…")).toBe(true);
+    expect(Object.keys(machine.labels)).toHaveLength(32);
+    expect(Math.max(...Object.values(machine.labels).map((v) => v.length))).toBe(256);
+  });
+
   it("records a boot storm in constant time per request", () => {
     const timeline = new BootTimeline({ maxMachines: 1000 });
     const started = performance.now();
