@@ -104,6 +104,7 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
   let watcher: FSWatcher | undefined;
   try {
     watcher = watch(stateDir, () => setTimeout(reload, 100));
+    watcher.on("error", (err) => log(`watching ${stateDir} failed (${err.message}); polling only`));
   } catch (err) {
     log(`cannot watch ${stateDir} (${(err as Error).message}); polling only`);
   }
@@ -119,6 +120,7 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
     process.once("SIGINT", onSignal("SIGINT"));
     void link.child?.then((result) => {
       if (stopping) return;
+      stopping = true;
       log(`wireguard-go exited (${result.exitCode ?? result.signal}); stopping`);
       resolve(1);
     });
