@@ -26,6 +26,7 @@ const EXPECTED: [string, RegExp][] = [
   ["groups/wrong-type.json:/selector/rack: error: ", /string/],
   ["ignition/bad.bu: error: ", /^for groups\/butane-error\.json: .*9\.9\.9/],
   ["ignition/old.ign: error: ", /^for groups\/raw-ignition\.json: .*2\.2\.0/],
+  ["ignition/unknown-key.bu: warning: ", /^for groups\/butane-warning\.json: .*unused key filez/],
   ["profiles/broken.yaml: error: ", /^invalid YAML/],
   ["profiles/good.json:/id: warning: ", /^duplicate profile id "good": also defined by profiles\/good-copy\.json$/],
   ["profiles/missing-asset.json:/boot/args/0: error: ", /^asset \/assets\/os\/rootfs\.img is not a file in the assets directory$/],
@@ -48,14 +49,14 @@ describe("netboot validate", () => {
       expect(line.startsWith(prefix), `line ${i}: ${line}`).toBe(true);
       expect(line.slice(prefix.length)).toMatch(reason);
     });
-    expect(summary).toMatch(/^16 errors, 4 warnings in 17 groups, 10 profiles, 7 templates \(\d+ ms\)$/);
+    expect(summary).toMatch(/^16 errors, 5 warnings in 18 groups, 11 profiles, 8 templates \(\d+ ms\)$/);
     expect(code).toBe(1);
   });
 
   it("checks assets only when given an assets directory", async () => {
     const { stdout } = await runCommand(validateCommand, ["-data-path", PLANTED]);
     expect(stdout).not.toContain("/assets/os/missing.img");
-    expect(stdout).toMatch(/^14 errors, 4 warnings/m);
+    expect(stdout).toMatch(/^14 errors, 5 warnings/m);
   });
 
   it("reports as JSON with --json", async () => {
