@@ -39,13 +39,20 @@ function issueMessage(file: string, issue: ConfigIssue, extra = 0): string {
 /**
  * Validates a decoded config of spec 3.{minor} and writes it as served
  * (version string set to the served spec). Throws NB_IGNITION on fatal errors.
+ *
+ * The config must pass the rules of its own version (what Matchbox checks)
+ * and of the version it is served as (what the machine's Ignition checks), so
+ * netboot never serves a translated config that Ignition would refuse.
  */
 export function finishConfig(config: IgnObject, minor: number, file: string): { json: string; warnings: ConfigIssue[] } {
+  const target = servedMinor(minor);
   const report = validateConfig(config, minor);
+  if (report.errors.length === 0 && target !== minor) {
+    report.errors.push(...validateConfig(config, target).errors);
+  }
   if (report.errors.length > 0) {
     throw new NetbootError("NB_IGNITION", issueMessage(file, report.errors[0]!, report.errors.length - 1));
   }
-  const target = servedMinor(minor);
   const ignition = (config.ignition ?? {}) as IgnObject;
   const served: IgnObject = { ...config, ignition: { ...ignition, version: `3.${target}.0` } };
   return { json: serializeConfig(served, target), warnings: report.warnings };

@@ -60,20 +60,24 @@ export function parseGoUrl(raw: string): ParsedUrl | string {
   return { scheme, opaque, query };
 }
 
-/** Ignition's validateURL: an error message, or undefined when the URL is acceptable. */
-export function checkSourceUrl(raw: string): string | undefined {
+/**
+ * Ignition's validateURL for spec 3.{minor}: an error message, or undefined
+ * when the URL is acceptable. gs: arrived in 3.2, arn: in 3.4.
+ */
+export function checkSourceUrl(raw: string, minor: number): string | undefined {
   const parsed = parseGoUrl(raw);
   if (typeof parsed === "string") return `unable to parse url: ${parsed}`;
   switch (parsed.scheme) {
     case "http":
     case "https":
     case "tftp":
-    case "gs":
       return undefined;
+    case "gs":
+      return minor >= 2 ? undefined : "invalid url scheme";
     case "s3":
       return badVersionId(parsed.query);
     case "arn":
-      return checkS3Arn(raw, parsed.query);
+      return minor >= 4 ? checkS3Arn(raw, parsed.query) : "invalid url scheme";
     case "data":
       try {
         decodeDataUrl(raw);

@@ -123,10 +123,10 @@ class Validator {
       case "Config":
         return this.configRules(o, path);
       case "IgnitionConfig":
-        objs(o, "merge").forEach((r, i) => this.error(at("merge", i), requiredSource(r)));
+        objs(o, "merge").forEach((r, i) => this.error(at("merge", i), this.requiredSource(r)));
         return;
       case "TLS":
-        objs(o, "certificateAuthorities").forEach((r, i) => this.error(at("certificateAuthorities", i), requiredSource(r)));
+        objs(o, "certificateAuthorities").forEach((r, i) => this.error(at("certificateAuthorities", i), this.requiredSource(r)));
         return;
       case "Proxy":
         this.proxyUrl(o, "httpProxy", at("httpProxy"), true);
@@ -141,7 +141,7 @@ class Validator {
         if (str(sub(o, "verification"), "hash") !== undefined && source === undefined) {
           this.error(at("verification", "hash"), "source must be specified if verification is specified");
         }
-        if (source) this.error(at("source"), checkSourceUrl(source));
+        if (source) this.error(at("source"), checkSourceUrl(source, this.minor));
         if (objs(o, "httpHeaders").length > 0) {
           const parsed = source ? parseGoUrl(source) : "";
           if (typeof parsed === "string") this.error(at("httpHeaders"), "unable to parse url");
@@ -250,6 +250,12 @@ class Validator {
     }
   }
 
+  private requiredSource(resource: Obj): string | undefined {
+    const source = str(resource, "source") ?? "";
+    if (source === "") return "source is required";
+    return checkSourceUrl(source, this.minor);
+  }
+
   private proxyUrl(o: Obj, key: string, path: ConfigPath, httpOk: boolean): void {
     const value = str(o, key);
     if (value === undefined) return;
@@ -293,7 +299,8 @@ class Validator {
       const p = str(l, "path") ?? "";
       if (underLink(p)) this.error([...path, "links", i], "link path includes link in config");
       const target = str(l, "target");
-      if (!target) return this.error([...path, "links", i, "target"], "link target is required");
+      // Before 3.3 the target was a plain string and an empty one was not checked.
+      if (!target) return this.minor >= 3 ? this.error([...path, "links", i, "target"], "link target is required") : undefined;
       if (!isTrue(l, "hard")) return;
       let resolved = cleanPath(target);
       if (!resolved.startsWith("/")) resolved = cleanPath(`${p}/${target}`);
@@ -367,7 +374,7 @@ class Validator {
       if (notEmpty(o, "path") || notEmpty(o, "label") || notEmpty(o, "uuid") || isTrue(o, "wipeFilesystem") || strings(o, "mountOptions").length > 0 || strings(o, "options").length > 0) {
         this.error([...path, "format"], "format cannot be empty when path, label, uuid, wipeFilesystem, options, or mountOptions is specified");
       }
-    } else if (!["ext4", "btrfs", "xfs", "swap", "vfat", "none"].includes(format)) {
+    } else if (!["ext4", "btrfs", "xfs", "swap", "vfat", ...(this.minor >= 3 ? ["none"] : [])].includes(format)) {
       this.error([...path, "format"], "invalid filesystem format");
     }
     const label = str(o, "label") ?? "";
@@ -389,7 +396,7 @@ class Validator {
     const others = objs(clevis, "tang").length > 0 || isTrue(clevis, "tpm2") || (int(clevis, "threshold") ?? 0) !== 0;
     if (notEmpty(sub(clevis, "custom"), "pin") && others) this.error([...path, "clevis"], "cannot use custom clevis config with tpm2, tang, or threshold");
     const keySource = str(sub(o, "keyFile"), "source");
-    if (keySource && checkSourceUrl(keySource)) this.error([...path, "keys"], "invalid key-file source");
+    if (keySource && checkSourceUrl(keySource, this.minor)) this.error([...path, "keys"], "invalid key-file source");
     if (this.minor >= 5 && isTrue(sub(o, "cex"), "enabled")) {
       const clevisPresent = notEmpty(sub(clevis, "custom"), "pin") || objs(clevis, "tang").length > 0 || isTrue(clevis, "tpm2") || (int(clevis, "threshold") ?? 0) !== 0;
       if (clevisPresent) this.error([...path, "cex"], "cannot use cex with clevis");
@@ -411,11 +418,6 @@ class Validator {
   }
 }
 
-function requiredSource(resource: Obj): string | undefined {
-  const source = str(resource, "source") ?? "";
-  if (source === "") return "source is required";
-  return checkSourceUrl(source);
-}
 
 /** The key Ignition uses to find duplicates in a list of this type. */
 function keyOf(type: TypeName, o: Obj): string {

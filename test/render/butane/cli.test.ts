@@ -25,7 +25,7 @@ function netboot(args: string[], stdin = ""): Promise<{ code: number; stdout: st
   });
 }
 
-describe.concurrent("netboot butane", () => {
+describe.concurrent("netboot butane", { timeout: 120_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), "netboot-butane-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

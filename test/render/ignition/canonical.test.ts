@@ -201,6 +201,15 @@ describe("invalid raw Ignition is an NB_IGNITION error naming the file and the p
     expect(canonical(luks(""))).toContain('"luks":[{"cex":{"enabled":true},"clevis":{"custom":{}},"device":"/dev/dasda1","keyFile":{"verification":{}},"name":"r"}]');
   });
 
+  test("rules of the declared version and of the served 3.4.0 both apply", () => {
+    expectFailure(v("3.1.0", ',"storage":{"files":[{"path":"/f","contents":{"source":"gs://bucket/f"}}]}'), /contents\.source: invalid url scheme/);
+    expect(canonical(v("3.2.0", ',"storage":{"files":[{"path":"/f","contents":{"source":"gs://bucket/f"}}]}'))).toContain('"source":"gs://bucket/f"');
+    expectFailure(v("3.2.0", ',"storage":{"filesystems":[{"device":"/dev/vdb","format":"none"}]}'), /format: invalid filesystem format/);
+    expect(canonical(v("3.3.0", ',"storage":{"filesystems":[{"device":"/dev/vdb","format":"none"}]}'))).toContain('"format":"none"');
+    // 3.2 did not check link targets, but the served 3.4.0 config would be refused by Ignition.
+    expectFailure(v("3.2.0", ',"storage":{"links":[{"path":"/l"}]}'), /storage\.links\[0\]\.target: link target is required/);
+  });
+
   test("fields newer than the declared version are dropped, not accepted", () => {
     // kernelArguments arrived in 3.3.0; in a 3.2.0 config it is an unknown key.
     expect(canonical(v("3.2.0", ',"kernelArguments":{"shouldExist":["a"]}'))).toBe(

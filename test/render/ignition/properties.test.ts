@@ -41,7 +41,7 @@ const config = fc.record({
   }),
 });
 
-describe("properties", () => {
+describe("properties", { timeout: 120_000 }, () => {
   test("canonical output is a fixed point, parses as the same document, and ignition-validate accepts it", () => {
     const produced = new Set<string>();
     fc.assert(
