@@ -19,7 +19,11 @@ if (!existsSync(CLI)) {
   console.error("dist/ is missing: run `npm run build` first");
   process.exit(1);
 }
-for (const tool of ["taskset", ...(only.has("ipxe") ? ["wrk"] : []), ...(only.has("assets") || only.has("storm") ? ["nginx", "curl"] : [])]) {
+const tools = new Set(["taskset"]);
+if (only.has("ipxe")) tools.add("wrk");
+if (only.has("assets")) ["nginx", "curl"].forEach((t) => tools.add(t));
+if (only.has("storm")) tools.add("nginx");
+for (const tool of tools) {
   if (!hasCommand(tool)) {
     console.error(`${tool} is needed (Debian: apt-get install wrk nginx-light curl util-linux)`);
     process.exit(1);
