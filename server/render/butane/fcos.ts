@@ -120,3 +120,42 @@ export function grubConfig(grub: IgnObject | undefined): IgnObject | undefined {
     },
   };
 }
+
+const RESERVED_NUMBERS: Record<string, number> = { "BIOS-BOOT": 1, "PowerPC-PReP-boot": 1, "EFI-SYSTEM": 2, boot: 3, root: 4 };
+
+/**
+ * Fedora CoreOS's warnings about the translated disks: reserved partition
+ * labels at other numbers, and (1.3.0+) a root partition that is too small or
+ * cannot grow.
+ */
+export function fcosDiskWarnings(config: IgnObject, rootChecks: boolean): ConfigIssue[] {
+  const warnings: ConfigIssue[] = [];
+  const disks = ((config.storage as IgnObject | undefined)?.disks as IgnObject[] | undefined) ?? [];
+  disks.forEach((disk, i) => {
+    const partitions = (disk.partitions as IgnObject[] | undefined) ?? [];
+    partitions.forEach((partition, p) => {
+      const label = partition.label;
+      if (typeof label !== "string") return;
+      const at = ["storage", "disks", i, "partitions", p];
+      if (rootChecks && label === "root") {
+        const size = partition.sizeMiB as number | undefined;
+        if (size === undefined || size === 0) {
+          const autoPlaced = partitions.some((other, idx) => idx !== p && ((other.startMiB as number | undefined) ?? 0) === 0);
+          if (autoPlaced) {
+            warnings.push({
+              path: [...at, "label"],
+              message: "root partition cannot expand; it is set to fill available space but is followed by an auto-positioned partition",
+            });
+          }
+        } else if (size < 8192) {
+          warnings.push({ path: [...at, "size_mib"], message: "root should have 8GiB of space assigned" });
+        }
+      }
+      const reserved = RESERVED_NUMBERS[label];
+      if (disk.wipeTable !== true && reserved !== undefined && (partition.number ?? 0) !== reserved) {
+        warnings.push({ path: [...at, "label"], message: "incorrect partition number; a new partition will be created using reserved label" });
+      }
+    });
+  });
+  return warnings;
+}

@@ -10,7 +10,7 @@ import { inspectEmbeddedConfig } from "../ignition/index.js";
 import { formatPath } from "../ignition/path.js";
 import { SCHEMA, type IgnObject, type TypeName } from "../ignition/schema.js";
 import { makeDataUrl } from "./data-url.js";
-import { bootDeviceConfig, grubConfig, validateFcosSugar } from "./fcos.js";
+import { bootDeviceConfig, fcosDiskWarnings, grubConfig, validateFcosSugar } from "./fcos.js";
 import { mergeConfigs } from "./merge.js";
 import { looksLikeDecimalMode } from "./mode.js";
 import { mountUnitsFor } from "./mount-units.js";
@@ -190,10 +190,11 @@ export function translateButaneConfig(root: IgnObject, spec: VariantSpec): Trans
     const boot = bootDeviceConfig(sub(root, "boot_device"));
     if (boot) config = mergeConfigs("Config", boot, config);
   }
+  const diskWarnings = spec.diskWarnings ? fcosDiskWarnings(config, spec.diskWarnings === "root") : [];
   if (spec.grub) {
     const grub = grubConfig(sub(root, "grub"));
     if (grub) config = mergeConfigs("Config", grub, config);
   }
   const errors = [...translator.errors, ...checkForbidden(config, spec)];
-  return { config, errors, warnings: [...translator.warnings, ...fcos.warnings] };
+  return { config, errors, warnings: [...translator.warnings, ...fcos.warnings, ...diskWarnings] };
 }

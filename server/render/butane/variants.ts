@@ -6,6 +6,8 @@
 export interface VariantSpec {
   /** Ignition spec minor (3.N.0) emitted; also the Butane base version v0_N. */
   minor: number;
+  /** fcos: warnings about reserved partition labels; `"root"` also checks the root partition's size (1.3.0+). */
+  diskWarnings?: "labels" | "root";
   /** fcos 1.3.0+: `boot_device`. */
   bootDevice?: boolean;
   /** fcos 1.5.0+: `grub.users`. */
@@ -27,13 +29,13 @@ const EDGE_FILTERS = [
 
 export const VARIANTS: Record<string, Record<string, VariantSpec>> = {
   fcos: {
-    "1.0.0": { minor: 0 },
-    "1.1.0": { minor: 1 },
-    "1.2.0": { minor: 2 },
-    "1.3.0": { minor: 2, bootDevice: true },
-    "1.4.0": { minor: 3, bootDevice: true },
-    "1.5.0": { minor: 4, bootDevice: true, grub: true },
-    "1.6.0": { minor: 5, bootDevice: true, grub: true, strictDisks: true },
+    "1.0.0": { minor: 0, diskWarnings: "labels" },
+    "1.1.0": { minor: 1, diskWarnings: "labels" },
+    "1.2.0": { minor: 2, diskWarnings: "labels" },
+    "1.3.0": { minor: 2, diskWarnings: "root", bootDevice: true },
+    "1.4.0": { minor: 3, diskWarnings: "root", bootDevice: true },
+    "1.5.0": { minor: 4, diskWarnings: "root", bootDevice: true, grub: true },
+    "1.6.0": { minor: 5, diskWarnings: "root", bootDevice: true, grub: true, strictDisks: true },
   },
   flatcar: {
     "1.0.0": { minor: 3, forbidden: FLATCAR_FILTERS },

@@ -320,6 +320,20 @@ describe("variants and versions", () => {
     );
   });
 
+  test("Fedora CoreOS warns about reserved partition labels and a small root", () => {
+    const disk = (version: string, partitions: string): string[] =>
+      butane(`variant: fcos\nversion: ${version}\nstorage:\n  disks:\n    - device: /dev/disk/by-id/coreos-boot-disk\n      partitions:\n${partitions}`).warnings;
+    expect(disk("1.5.0", "        - label: root\n          number: 4\n          size_mib: 4096\n")).toEqual([
+      "ignition/test.yaml: storage.disks[0].partitions[0].size_mib: root should have 8GiB of space assigned",
+    ]);
+    expect(disk("1.0.0", "        - label: boot\n          number: 5\n")).toEqual([
+      "ignition/test.yaml: storage.disks[0].partitions[0].label: incorrect partition number; a new partition will be created using reserved label",
+    ]);
+    expect(disk("1.4.0", "        - label: root\n          number: 4\n          size_mib: 0\n        - label: var\n          number: 5\n")).toEqual([
+      "ignition/test.yaml: storage.disks[0].partitions[0].label: root partition cannot expand; it is set to fill available space but is followed by an auto-positioned partition",
+    ]);
+  });
+
   test("fields a version does not have are unused-key warnings, not output", () => {
     const { ignition, warnings } = butane("variant: fcos\nversion: 1.3.0\nkernel_arguments:\n  should_exist: [quiet]\nbogus: 1\n");
     expect(ignition).toBe(HEAD + ',"kernelArguments":{},"passwd":{},"storage":{},"systemd":{}}');
