@@ -60,13 +60,24 @@ export class Lab {
     for (const ns of this.namespaces.reverse()) await execa("ip", ["netns", "del", ns], { reject: false });
   }
 
-  private async ownWireguardGo(): Promise<number[]> {
+  /** The PID of the wireguard-go process serving `interfaceName`. */
+  async wireguardGoPid(interfaceName: string): Promise<number> {
+    const pids = await this.wireguardGo((args) => args.includes(interfaceName));
+    if (pids.length !== 1) throw new Error(`expected one wireguard-go for ${interfaceName}, found ${pids.length}`);
+    return pids[0]!;
+  }
+
+  private ownWireguardGo(): Promise<number[]> {
+    return this.wireguardGo((args) => args.some((a) => a.startsWith(this.tag)));
+  }
+
+  private async wireguardGo(match: (args: string[]) => boolean): Promise<number[]> {
     const pids: number[] = [];
     for (const entry of await readdir("/proc")) {
       if (!/^\d+$/.test(entry)) continue;
       const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
       const [exe, ...args] = cmdline.split("\0");
-      if (exe?.endsWith("wireguard-go") && args.some((a) => a.startsWith(this.tag))) pids.push(Number(entry));
+      if (exe?.endsWith("wireguard-go") && match(args)) pids.push(Number(entry));
     }
     return pids;
   }

@@ -72,7 +72,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "netboot-wg-ns-"));
   mounted = join(work, "mounted");
   await mkdir(mounted);
-  for (const role of ["cloud", "router", "lan", "labr", "labl"]) await lab.addNamespace(role);
+  for (const role of ["cloud", "router", "lan", "labr", "labl", "spare"]) await lab.addNamespace(role);
   await lab.link({ ns: router, dev: `${lab.tag}w0`, cidr: "203.0.113.1/30" }, { ns: cloud, dev: `${lab.tag}w1`, cidr: "203.0.113.2/30" });
   await lab.link({ ns: lan, dev: `${lab.tag}l0`, cidr: "198.51.100.10/24" }, { ns: router, dev: `${lab.tag}l1`, cidr: "198.51.100.1/24" });
   await lab.exec(lan, "ip", ["route", "add", "default", "via", "198.51.100.1"]);
@@ -242,6 +242,22 @@ describe("WireGuard tunnel between namespaces", () => {
     expect(await serverPeers()).toHaveLength(2);
     expect((await fetchFrom(lan, "http://192.0.2.1:8080/boot.ipxe")).status).toBe(200);
   }, 30_000);
+
+  it("exits 1 and cleans up when wireguard-go dies", async () => {
+    const spare = lab.ns("spare");
+    const spareIf = `${lab.tag}x`;
+    const log: string[] = [];
+    // The mounted state is broken by now (previous test): use the working copy.
+    const child = lab.spawn(spare, "node", [BIN, "wireguard", "up", "--state", join(work, "state"), "--interface", spareIf]);
+    child.stderr?.on("data", (chunk: Buffer) => log.push(chunk.toString()));
+    await until("the spare sidecar", async () => (log.join("").includes(`${spareIf} up (`) ? true : undefined));
+    const goPid = await lab.wireguardGoPid(spareIf);
+    process.kill(goPid, "SIGKILL");
+    const result = await Promise.race([child, new Promise<null>((r) => setTimeout(() => r(null), 10_000))]);
+    expect(result?.exitCode).toBe(1);
+    expect(log.join("")).toContain("wireguard-go exited");
+    expect((await lab.exec(spare, "ip", ["link", "show", spareIf], { reject: false })).exitCode).not.toBe(0);
+  }, 20_000);
 
   it("SIGTERM removes the interface and the MSS rules, and exits 0", async () => {
     sidecar.kill("SIGTERM");
