@@ -17,6 +17,7 @@ import type {
   VariableNode,
 } from "./ast.js";
 import { nodeString } from "./ast.js";
+import { toValidText } from "./bytestring.js";
 import { TemplateError } from "./errors.js";
 import { type ArgType, FuncError, SIGNATURES, callBuiltin, truth } from "./funcs.js";
 import { sprint } from "./gofmt.js";
@@ -529,6 +530,6 @@ export function executeTrees(input: ExecuteInput): string {
   const state = new ExecState(shared, input.name, 0, dot);
   if (tree === undefined) return state.errorf(`${goQuote(input.name)} is an incomplete or empty template`);
   state.walk(dot, tree.root);
-  return shared.out.join("");
+  return toValidText(shared.out.join(""));
 }
 

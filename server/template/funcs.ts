@@ -4,7 +4,8 @@
  * the executor reports it as `error calling NAME: TEXT`.
  */
 import { sprint, sprintf, sprintln } from "./gofmt.js";
-import { isPrint, utf8Bytes, utf8Decode, utf8Length } from "./goquote.js";
+import { isEscapedByte, utf8Bytes, utf8Decode, utf8Length } from "./bytestring.js";
+import { isPrint } from "./goquote.js";
 import { Iface, type Val, element, indirectInterface, isNilKind, sliceCap, sliceList, toAny } from "./reflect.js";
 import { GoComplex, type GoMap, GoUint8, compareGoStrings, goTypeName, isTrue, kindOf } from "./value.js";
 
@@ -317,7 +318,7 @@ export function jsEscape(s: string): string {
         continue;
     }
     if (cp < 0x20) out += "\\u00" + cp.toString(16).toUpperCase().padStart(2, "0");
-    else if (cp < 0x80 || isPrint(cp)) out += ch;
+    else if (cp < 0x80 || isPrint(cp) || isEscapedByte(cp)) out += ch;
     else out += "\\u" + cp.toString(16).toUpperCase().padStart(4, "0");
   }
   return out;

@@ -1,7 +1,11 @@
 /**
  * Go's strconv quoting and unquoting (Quote, QuoteToASCII, QuoteRune,
- * CanBackquote, Unquote, UnquoteChar) and unicode.IsPrint, over JS strings.
+ * CanBackquote, Unquote, UnquoteChar) and unicode.IsPrint, over JS strings
+ * holding Go byte strings (see bytestring.ts).
  */
+import { escapedByteValue, isEscapedByte, utf8Decode } from "./bytestring.js";
+
+export { utf8Bytes, utf8Decode, utf8Length } from "./bytestring.js";
 
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
 
@@ -51,7 +55,10 @@ function escapedRune(cp: number, quote: number, asciiOnly: boolean): string {
 /** strconv.Quote (or QuoteToASCII when asciiOnly). */
 export function goQuote(s: string, asciiOnly = false): string {
   let out = '"';
-  for (const ch of s) out += escapedRune(ch.codePointAt(0)!, 0x22, asciiOnly);
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    out += isEscapedByte(cp) ? "\\x" + hexDigits(escapedByteValue(cp), 2) : escapedRune(cp, 0x22, asciiOnly);
+  }
   return out + '"';
 }
 
@@ -65,7 +72,7 @@ export function goQuoteRune(cp: number, asciiOnly = false): string {
 export function canBackquote(s: string): boolean {
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
-    if (cp === 0xfeff) return false;
+    if (cp === 0xfeff || isEscapedByte(cp)) return false;
     if (cp >= 0x80) continue;
     if ((cp < 0x20 && cp !== 0x09) || cp === 0x60 || cp === 0x7f) return false;
   }
@@ -84,9 +91,6 @@ export class SyntaxError extends Error {
   }
 }
 
-const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder("utf-8");
-
 /** Bytes written by \x or octal escapes are gathered, then decoded as UTF-8. */
 class ByteCollector {
   private parts: string[] = [];
@@ -100,7 +104,7 @@ class ByteCollector {
   }
   private flush(): void {
     if (this.bytes.length > 0) {
-      this.parts.push(textDecoder.decode(new Uint8Array(this.bytes)));
+      this.parts.push(utf8Decode(new Uint8Array(this.bytes)));
       this.bytes = [];
     }
   }
@@ -214,30 +218,4 @@ export function goUnquote(s: string): string {
     if (q === "'" && rest.length > 0) throw new SyntaxError();
   }
   return out.result();
-}
-
-/** The UTF-8 byte length of a string. */
-export function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 4;
-        i++;
-      } else n += 3;
-    } else n += 3;
-  }
-  return n;
-}
-
-export function utf8Bytes(s: string): Uint8Array {
-  return textEncoder.encode(s);
-}
-
-export function utf8Decode(b: Uint8Array): string {
-  return textDecoder.decode(b);
 }

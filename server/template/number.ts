@@ -160,18 +160,25 @@ function simplifyComplex(v: NumberValue): void {
   }
 }
 
-/** Split "a+bi" / "a-bi" into its parts; the sign must not belong to an exponent. */
-function parseComplex(text: string): [number, number] | null {
+/**
+ * fmt.Sscan of a complex token "a+bi" / "a-bi" (the sign must not belong to an
+ * exponent), with fmt's and strconv's error texts.
+ */
+function parseComplex(text: string): [number, number] {
   for (let i = text.length - 2; i > 0; i--) {
     const c = text[i];
     if ((c === "+" || c === "-") && !/[eEpP]/.test(text[i - 1]!)) {
-      const re = parseGoFloat(text.slice(0, i));
-      const im = parseGoFloat(text.slice(i, -1));
-      if (re === null || im === null) return null;
+      const realText = text.slice(0, i);
+      const imagText = text.slice(i, -1);
+      if (imagText.length < 2) break;
+      const re = parseGoFloat(realText);
+      if (re === null) throw new NumberSyntaxError(`strconv.ParseFloat: parsing ${goQuote(realText)}: invalid syntax`);
+      const im = parseGoFloat(imagText);
+      if (im === null) throw new NumberSyntaxError(`strconv.ParseFloat: parsing ${goQuote(imagText)}: invalid syntax`);
       return [re, im];
     }
   }
-  return null;
+  throw new NumberSyntaxError("syntax error scanning complex number");
 }
 
 /** parse.NumberNode's value for a number, character or complex token. */
@@ -191,10 +198,8 @@ export function parseNumber(text: string, kind: "number" | "char" | "complex"): 
     return v;
   }
   if (kind === "complex") {
-    const parts = parseComplex(text);
-    if (parts === null) throw new NumberSyntaxError(`illegal number syntax: ${goQuote(text)}`);
     v.isComplex = true;
-    [v.re, v.im] = parts;
+    [v.re, v.im] = parseComplex(text);
     simplifyComplex(v);
     return v;
   }

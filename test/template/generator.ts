@@ -263,7 +263,12 @@ export class TemplateGenerator {
     if (c === 13 && ctx.vars.length > 0) return r.pick(ctx.vars) + (r.chance(0.3) ? r.pick([".a", ".s", ".x"]) : "");
     if (c === 14 && depth < 3) return `(${this.pipeline(ctx, depth + 1)})${r.chance(0.2) ? r.pick([".a", ".s", ".m"]) : ""}`;
     if (c === 15) return `"${r.pick(["a", "s", "l", "m", "nope", "n"])}"`;
-    if (depth < 3) return `(index ${r.pick([".", ".m", ".l", ".s", "$"])} ${r.pick(['"a"', '"s"', '"m"', '"nope"', "0", "1", "2", "-1", "1.0", "nil"])})`;
+    if (depth < 3) {
+      // Mostly well-typed keys (strings for maps, small ints for lists and strings), sometimes not.
+      if (r.chance(0.25)) return `(index ${r.pick([".", ".m", ".l", ".s", "$"])} ${r.pick(['"a"', '"nope"', "0", "-1", "1.0", "nil"])})`;
+      if (r.chance(0.5)) return `(index ${r.pick([".", "$", ".m"])} ${r.pick(['"a"', '"s"', '"m"', '"l"', '"n"', '"nope"'])})`;
+      return `(index ${r.pick([".l", ".s", ".m.l"])} ${r.pick(["0", "1", "2"])})`;
+    }
     return r.pick(FIELDS);
   }
 
