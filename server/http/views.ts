@@ -46,12 +46,20 @@ export function healthRoutes(store: DataStore): Record<string, ViewHandler> {
           file: p.file,
           ...(p.pointer ? { pointer: p.pointer } : {}),
           severity: p.severity,
-          message: p.message,
+          message: withoutExcerpt(p.message),
           servingLastGood: p.servingLastGood ?? false,
         })),
       });
     },
   };
+}
+
+/**
+ * V8's JSON.parse quotes a piece of the document ("…" is not valid JSON);
+ * /readyz is on the machines' listener, and that piece may be part of a secret.
+ */
+export function withoutExcerpt(message: string): string {
+  return message.replace(/Unexpected token .* is not valid JSON$/s, "unexpected token (the document is not valid JSON)");
 }
 
 export interface ViewDependencies {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { explainCommand } from "../../server/cli/explain.js";
 import { machinesCommand } from "../../server/cli/machines.js";
 import type { Explanation } from "../../server/validate/explain.js";
-import { json, writeFiles } from "../support/data-dir.js";
+import { json, removeDir, writeFiles } from "../support/data-dir.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { eventually } from "../observe/boot-replay.js";
 import { runCommand } from "../validate/run-command.js";
@@ -33,12 +33,21 @@ describe("read-only views on the main listener", () => {
     const health = await s.get("/healthz");
     expect([health.status, health.body]).toEqual([200, "ok\n"]);
     writeFiles(s.dataDir, { "profiles/broken.json": "{ nope" });
+    // V8 quotes a piece of a document it cannot parse: /readyz must not repeat it.
+    writeFiles(s.dataDir, { "groups/secret.json": `tok-${SECRET}` });
     await s.server.store.reload("test");
     const ready = await s.get("/readyz");
     expect(ready.status).toBe(200);
     const detail = JSON.parse(ready.body) as { ready: boolean; groups: number; profiles: number; problems: { file: string; severity: string }[] };
     expect(detail).toMatchObject({ ready: true, groups: 5, profiles: 2 });
-    expect(detail.problems).toEqual([expect.objectContaining({ file: "profiles/broken.json", severity: "error" })]);
+    expect(detail.problems).toEqual([
+      expect.objectContaining({ file: "groups/secret.json", severity: "error" }),
+      expect.objectContaining({ file: "profiles/broken.json", severity: "error" }),
+    ]);
+    expect(ready.body).not.toContain("tok-other");
+    expect(ready.body).toContain("not valid JSON");
+    removeDir(`${s.dataDir}/groups/secret.json`);
+    await eventually(async () => ((await s.server.store.reload("test")).problems.some((p) => p.file === "groups/secret.json") ? undefined : true));
   });
 
   it("/explain lists candidates in precedence order with each selector key's verdict, the winner, and the real endpoint answers", async () => {
