@@ -16,7 +16,7 @@ export interface DataUrlChoice {
   compression: string | undefined;
 }
 
-export function goGzip(data: Uint8Array): Buffer {
+function goGzip(data: Uint8Array): Buffer {
   const out = gzipSync(data, { level: 9 });
   out[8] = 2;
   out[9] = 0xff;

@@ -8,7 +8,7 @@ import type { IgnObject } from "../ignition/schema.js";
 const ALLOWED = /^[:_.a-zA-Z0-9]$/;
 
 /** systemd-escape --path */
-export function systemdPathEscape(path: string): string {
+function systemdPathEscape(path: string): string {
   const bytes = Buffer.from(path, "utf8");
   let out = "";
   let inSlashes = false;
@@ -30,14 +30,14 @@ export function systemdPathEscape(path: string): string {
   return out === "" ? "-" : out;
 }
 
-export interface MountSource {
+interface MountSource {
   device: string;
   format: string;
   path?: string;
   mountOptions: string[];
 }
 
-export function mountUnit(fs: MountSource, remote: boolean): IgnObject {
+function mountUnit(fs: MountSource, remote: boolean): IgnObject {
   const escapedDevice = systemdPathEscape(fs.device);
   const options =
     fs.mountOptions.length > 0 || remote

@@ -18,7 +18,7 @@ export interface ButaneField {
 }
 
 /** Ignition's camelCase → Butane's snake_case (`sizeMiB` → `size_mib`). */
-export function snake(json: string): string {
+function snake(json: string): string {
   return json.replace(/(MiB|[A-Z])/g, "_$1").toLowerCase();
 }
 

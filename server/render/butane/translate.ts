@@ -17,7 +17,7 @@ import { mountUnitsFor } from "./mount-units.js";
 import { butaneFields, type ButaneTypeName } from "./schema.js";
 import type { VariantSpec } from "./variants.js";
 
-export const NO_FILES_DIR =
+const NO_FILES_DIR =
   "local file paths need a files directory, which netboot does not have; use inline contents or a source URL";
 
 const RESOURCE_TYPES = new Set<ButaneTypeName>(["Resource", "ConfigResource", "CaResource"]);

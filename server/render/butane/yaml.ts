@@ -16,7 +16,7 @@ export const MAX_BUTANE_BYTES = 1024 * 1024;
 /** Nodes after expanding every alias; a "billion laughs" document blows far past this. */
 export const MAX_EXPANDED_NODES = 200_000;
 /** Scalar characters after expanding every alias. */
-export const MAX_EXPANDED_CHARS = 32 * 1024 * 1024;
+const MAX_EXPANDED_CHARS = 32 * 1024 * 1024;
 
 const NULL_WORDS = new Set(["~", "null", "Null", "NULL"]);
 

@@ -19,7 +19,7 @@ export type { IgnObject } from "./schema.js";
 export const MAX_IGNITION_BYTES = 8 * 1024 * 1024;
 
 /** Spec minor version (3.N.0) of a version string, or undefined when netboot cannot serve it. */
-export function specMinor(version: string): number | undefined {
+function specMinor(version: string): number | undefined {
   const m = /^3\.([0-9]+)\.0$/.exec(version);
   if (!m) return undefined;
   const minor = Number(m[1]);
@@ -27,7 +27,7 @@ export function specMinor(version: string): number | undefined {
 }
 
 /** The spec minor a config of this minor is served as: 3.0–3.4 → 3.4, 3.5 → 3.5. */
-export function servedMinor(minor: number): number {
+function servedMinor(minor: number): number {
   return Math.max(minor, CANONICAL_MINOR);
 }
 

@@ -44,7 +44,7 @@ export function cleanPath(p: string): string {
 }
 
 /** Go's path.Ext. */
-export function pathExt(p: string): string {
+function pathExt(p: string): string {
   for (let i = p.length - 1; i >= 0 && p[i] !== "/"; i--) if (p[i] === ".") return p.slice(i);
   return "";
 }
