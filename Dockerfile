@@ -19,27 +19,24 @@ RUN npx tsc -p tsconfig.build.json \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
  && chmod 0755 dist/server/cli/main.js
 
-# Debian's iPXE EFI builds, so UEFI HTTP boot can chain into iPXE without building it.
-FROM ${BASE} AS ipxe
-RUN apt-get update \
- && apt-get install -y --no-install-recommends ipxe \
- && mkdir -p /out \
- && cp -L /usr/lib/ipxe/ipxe.efi /usr/lib/ipxe/snponly.efi /out/
-
 FROM ${BASE}
 # wireguard-go and wireguard-tools for the sidecar (userspace or kernel WireGuard),
-# iproute2 for addresses and routes, iptables for TCP MSS clamping.
+# iproute2 for addresses and routes, iptables for TCP MSS clamping. Debian's
+# iPXE EFI builds let UEFI HTTP boot chain into iPXE without building it: the
+# chart's init container copies /usr/share/netboot/assets into the assets
+# volume, and the copy in /var/lib/netboot/assets serves a plain `docker run`.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends wireguard-tools wireguard-go iproute2 iptables \
+ && apt-get install -y --no-install-recommends wireguard-tools wireguard-go iproute2 iptables ipxe \
+ && mkdir -p /usr/share/netboot/assets /var/lib/netboot/assets \
+ && cp -L /usr/lib/ipxe/ipxe.efi /usr/lib/ipxe/snponly.efi /usr/share/netboot/assets/ \
+ && cp /usr/share/netboot/assets/*.efi /var/lib/netboot/assets/ \
+ && apt-get purge -y ipxe \
+ && apt-get autoremove -y \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
 ENV NODE_ENV=production
 COPY --from=build /src/package.json /app/package.json
 COPY --from=build /src/node_modules /app/node_modules
 COPY --from=build /src/dist /app/dist
-# The chart's init container copies /usr/share/netboot/assets into the assets
-# volume; the second copy makes a plain `docker run` serve them too.
-COPY --from=ipxe /out/ /usr/share/netboot/assets/
-COPY --from=ipxe /out/ /var/lib/netboot/assets/
 RUN ln -s /app/dist/server/cli/main.js /usr/local/bin/netboot \
  && mkdir -p /var/lib/netboot/profiles /var/lib/netboot/groups /var/lib/netboot/ignition /var/lib/netboot/generic \
  && netboot --version >/dev/null

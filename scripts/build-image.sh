@@ -17,12 +17,15 @@ ca_bundle="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
 if [[ -f "$ca_bundle" ]]; then
   ca_args=(-v "$ca_bundle:/run/build-ca.crt:ro" --build-arg NODE_EXTRA_CA_CERTS=/run/build-ca.crt)
 fi
-mkdir -p "$repo_root/.cache/image/npm"
+# npm's download cache (the host's, when there is one) makes npm ci in the build fast.
+npm_cache="$(npm config get cache 2>/dev/null || true)"
+[[ -d "$npm_cache" ]] || npm_cache="$repo_root/.cache/image/npm"
+mkdir -p "$npm_cache"
 
 log="$repo_root/.cache/image/build.log"
 if ! podman build --network host --format docker \
   --build-arg "BASE=$base" "${ca_args[@]}" \
-  -v "$repo_root/.cache/image/npm:/root/.npm" \
+  -v "$npm_cache:/root/.npm" \
   -t "$image" "$repo_root" >"$log" 2>&1; then
   tail -40 "$log" >&2
   echo "build-image: podman build failed (full log: $log)" >&2
