@@ -1,0 +1,30 @@
+/** The conformance corpus data: group metadata plus the request context Matchbox adds. */
+export const CORPUS_DATA = {
+  name: "node1",
+  ssh_authorized_keys: ["ssh-ed25519 AAA one", "ssh-rsa BBB two"],
+  empty_list: [],
+  empty_map: {},
+  empty_str: "",
+  zero: 0,
+  num: 3,
+  float: 2.5,
+  big: 1000000,
+  bigger: 1234567,
+  neg: -4,
+  t: true,
+  f: false,
+  nul: null,
+  str_false: "false",
+  nested: { a: { b: "deep" }, list: [{ n: "x" }, { n: "y" }] },
+  m: { zeta: 1, alpha: "two", mid: [1, 2] },
+  html_chars: "<a href=\"x\">&'",
+  url_chars: "a b&c=d/é?",
+  uni: "é✓",
+  "etcd-name": "dash",
+  // the request context Matchbox adds: selector mac, query and raw query
+  mac: "52:54:00:89:d8:10",
+  request: {
+    query: { mac: "52:54:00:89:d8:10", foo: "some-param" },
+    raw_query: "mac=52-54-00-89-d8-10&foo=some-param",
+  },
+};
