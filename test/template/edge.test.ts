@@ -13,7 +13,7 @@ const CASES: string[] = JSON.parse(readFileSync(new URL("./edge-cases.json", imp
 const DATA = { ...CORPUS_DATA, three: [1, "a", null] };
 
 describe("edge cases against Go text/template", () => {
-  it(`agrees on ${CASES.length} hand-picked templates`, async () => {
+  it(`agrees on ${CASES.length} hand-picked templates`, { timeout: 120_000 }, async () => {
     const differences: string[] = [];
     for (const text of CASES) {
       const { difference } = await compareWithOracle(text, DATA);

@@ -34,7 +34,7 @@ describe("formatGoFloat", () => {
     );
   });
 
-  it("matches Go for batches of random doubles", async () => {
+  it("matches Go for batches of random doubles", { timeout: 120_000 }, async () => {
     const values = fc.sample(finiteDouble, { numRuns: 2000, seed: SEED });
     const oracle = await runOracle("{{range .}}{{.}}\n{{end}}", values);
     expect(oracle.ok).toBe(true);
@@ -101,7 +101,7 @@ function formatOf(d: { flags: string; width?: number; prec?: number; verb: strin
 }
 
 describe("printf against Go's fmt", () => {
-  it("agrees on random verbs, flags, widths, precisions and arguments", async () => {
+  it("agrees on random verbs, flags, widths, precisions and arguments", { timeout: 120_000 }, async () => {
     const batches = fc.sample(fc.array(directive, { minLength: 50, maxLength: 50 }), { numRuns: 20, seed: SEED });
     const data = { list: [1, "a", null, true, [2.5]], map: { b: 1e6, a: "x" }, num: 3 };
     for (const batch of batches) {
