@@ -5,7 +5,7 @@ import { isNetbootError } from "../errors.js";
 import { translateButane } from "../render/butane/index.js";
 import { canonicalIgnition } from "../render/ignition/index.js";
 
-const USAGE = `Usage: netboot butane FILE
+const USAGE = `Usage: netboot butane [--strict] FILE
 
 Translates a Butane config (YAML) to the Ignition JSON that /ignition would
 serve for it, exactly as the server does, and prints it on stdout. FILE is a
@@ -20,7 +20,9 @@ error nothing is printed on stdout, the reason goes to stderr and the exit
 code is 1.
 
 Flags:
-  -h, --help   Print usage and exit
+  -s, --strict  Fail (exit 1, nothing on stdout) if there are warnings, like
+                Butane's --strict
+  -h, --help    Print usage and exit
 `;
 
 function readInput(file: string): string {
@@ -31,10 +33,11 @@ export const butaneCommand: Command = {
   summary: "translate a Butane file to the Ignition JSON /ignition would serve",
   async run(argv) {
     let file: string;
+    let strict = false;
     try {
       const { values, positionals } = parseArgs({
         args: argv,
-        options: { help: { type: "boolean", short: "h" } },
+        options: { help: { type: "boolean", short: "h" }, strict: { type: "boolean", short: "s" } },
         allowPositionals: true,
         strict: true,
       });
@@ -44,6 +47,7 @@ export const butaneCommand: Command = {
       }
       if (positionals.length !== 1) throw new Error(positionals.length === 0 ? "FILE is required" : `unexpected argument "${positionals[1]}"`);
       file = positionals[0]!;
+      strict = values.strict === true;
     } catch (err) {
       process.stderr.write(`netboot butane: ${(err as Error).message}\n\n${USAGE}`);
       return 2;
@@ -64,6 +68,10 @@ export const butaneCommand: Command = {
       }
       const { ignition, warnings } = translateButane(text, name);
       for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+      if (strict && warnings.length > 0) {
+        process.stderr.write(`error: ${name}: ${warnings.length} warning${warnings.length > 1 ? "s" : ""} in strict mode\n`);
+        return 1;
+      }
       process.stdout.write(ignition + "\n");
       return 0;
     } catch (err) {

@@ -41,6 +41,13 @@ describe.concurrent("netboot butane", { timeout: 120_000 }, () => {
     expect(stderr).toBe(`warning: ${file}: bogus: unused key bogus\n`);
   });
 
+  test("--strict turns warnings into a failure", async () => {
+    const { code, stdout, stderr } = await netboot(["butane", "--strict", "-"], "variant: fcos\nversion: 1.5.0\nbogus: 1\n");
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toBe("warning: <stdin>: bogus: unused key bogus\nerror: <stdin>: 1 warning in strict mode\n");
+  });
+
   test("reads standard input with '-' and exits 1 with the reason on errors", async () => {
     const { code, stdout, stderr } = await netboot(["butane", "-"], "variant: fcos\nversion: 1.5.0\nstorage:\n  trees:\n    - local: site\n");
     expect(code).toBe(1);
