@@ -17,6 +17,7 @@ export const SERVE_FLAGS: FlagSpecs = {
   "web-key-file": { type: "string", default: "/etc/matchbox/ssl/server.key", env: true, description: "HTTPS private key" },
   "key-ring-path": { type: "string", default: "", env: true, description: "OpenPGP key ring for signatures (not supported by netboot)" },
   "debug-address": { type: "string", default: "", env: true, description: "Serve the read-only views (/explain, /machines, /metrics) on this address instead of the main one; 'off' disables them" },
+  "wireguard-status-file": { type: "string", default: "", env: true, description: "Status file written by the WireGuard sidecar (`netboot wireguard up --status-file`) whose peers /metrics reports; preferred over -wireguard-interface in a pod, where netboot cannot read the interface" },
   "wireguard-interface": { type: "string", default: "", env: true, description: "WireGuard interface whose peers /metrics reports (read with `wg show <interface> dump`; '' disables)" },
   "shutdown-grace": { type: "string", default: "30s", env: true, description: "How long SIGTERM waits for in-flight requests (e.g. 30s, 500ms)" },
   version: { type: "boolean", default: false, env: true, description: "Print the version and exit" },
@@ -54,6 +55,7 @@ export interface ServeConfig {
   shutdownGraceMs: number;
   /** WireGuard interface whose peers /metrics reports, when set. */
   wireguardInterface?: string;
+  wireguardStatusFile?: string;
   /** Matchbox features netboot accepts but does not serve, to warn about at start. */
   unsupported: string[];
 }
@@ -133,6 +135,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
       debugViews,
       shutdownGraceMs: parseDuration(values["shutdown-grace"] as string, "-shutdown-grace"),
       ...(values["wireguard-interface"] ? { wireguardInterface: values["wireguard-interface"] as string } : {}),
+      ...(values["wireguard-status-file"] ? { wireguardStatusFile: path.resolve(values["wireguard-status-file"] as string) } : {}),
       unsupported,
     },
   };

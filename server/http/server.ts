@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { ListenAddress, ServeConfig } from "../config/serve-config.js";
-import { NetbootMetrics, wgDumpPeers } from "../observe/metrics.js";
+import { NetbootMetrics, statusFilePeers, wgDumpPeers } from "../observe/metrics.js";
 import { BootTimeline } from "../observe/timeline.js";
 import { DataStore } from "../store/store.js";
 import { Explainer } from "../validate/explain.js";
@@ -43,7 +43,11 @@ export async function startServer(config: ServeConfig, logger: Logger, https?: {
   const metrics = new NetbootMetrics({
     snapshot: () => store?.current,
     machinesTracked: () => timeline.machineCount,
-    ...(config.wireguardInterface ? { wireguard: { interface: config.wireguardInterface, peers: wgDumpPeers(config.wireguardInterface) } } : {}),
+    ...(config.wireguardStatusFile
+      ? { wireguard: { interface: config.wireguardInterface ?? "wg0", peers: statusFilePeers(config.wireguardStatusFile) } }
+      : config.wireguardInterface
+        ? { wireguard: { interface: config.wireguardInterface, peers: wgDumpPeers(config.wireguardInterface) } }
+        : {}),
   });
   store = await DataStore.open(config.dataPath, { logger, onReload: (result) => metrics.observeReload(result) });
   const explainer = await Explainer.create(store);

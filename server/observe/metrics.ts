@@ -1,4 +1,6 @@
+import { readFile } from "node:fs/promises";
 import { execa } from "execa";
+import type { StatusSnapshot } from "../wireguard/status-view.js";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { ResponseInfo } from "../http/app.js";
 import type { Snapshot } from "../store/snapshot.js";
@@ -220,5 +222,22 @@ export function wgDumpPeers(iface: string, timeoutMs = 2000): PeerSource {
     const result = await execa("wg", ["show", iface, "dump"], { timeout: timeoutMs, reject: false, stdin: "ignore" });
     if (result.exitCode !== 0 || typeof result.stdout !== "string") return undefined;
     return parseWgDump(result.stdout);
+  };
+}
+
+/**
+ * Peers from the status file the WireGuard sidecar writes (`up --status-file`),
+ * for a server that cannot read the interface itself. A file older than
+ * `maxAgeSeconds` means the sidecar stopped writing: unreadable.
+ */
+export function statusFilePeers(file: string, maxAgeSeconds = 120, nowSeconds = () => Date.now() / 1000): PeerSource {
+  return async () => {
+    try {
+      const snapshot = JSON.parse(await readFile(file, "utf8")) as StatusSnapshot;
+      if (!Array.isArray(snapshot.peers) || nowSeconds() - snapshot.updatedAt > maxAgeSeconds) return undefined;
+      return snapshot.peers;
+    } catch {
+      return undefined;
+    }
   };
 }

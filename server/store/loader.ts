@@ -142,8 +142,10 @@ export async function loadSnapshot(dataDir: string, cache: FileCache, generation
   ).filter((g): g is Group => g !== undefined);
 
   const profiles = new Map<string, Profile>();
+  const triedProfiles = new Set<string>();
   const loadProfile = async (relative: string) => {
-    if (profiles.has(relative) || formatOf(relative) === undefined) return;
+    if (triedProfiles.has(relative) || formatOf(relative) === undefined) return;
+    triedProfiles.add(relative);
     const profile = await loadFile<Profile>(relative, STORE_LIMITS.maxDocumentBytes, readDocument(relative, decodeProfile));
     if (profile) profiles.set(relative, profile);
   };

@@ -150,3 +150,14 @@ describe("odd keys", () => {
     expect(store.current.index.select(new Map())).toBeUndefined();
   });
 });
+
+describe("problem reports", () => {
+  it("reports a broken profile once, even when groups name it", async () => {
+    const { store } = await open({
+      "groups/a.json": json({ id: "a", profile: "p" }),
+      "groups/b.json": json({ id: "b", profile: "p", selector: { x: "1" } }),
+      "profiles/p.json": "{ broken",
+    });
+    expect(store.current.problems.map((p) => p.file)).toEqual(["profiles/p.json"]);
+  });
+});
