@@ -8,6 +8,12 @@
 // - containerPorts are dropped: podman refuses them in a pod without a bridge.
 // - probes are dropped: podman turns them into healthchecks run with curl
 //   inside the container, which this image does not ship.
+// - the Deployment becomes its pod template as a Pod carrying podman's
+//   init-container annotation "always": podman removes a "once" init container
+//   right after it ran, which races the container's exit on a loaded machine
+//   ("cannot remove container … as it is running") and fails the whole pod.
+//   The checksum annotations are left out: podman 4.3 wrongly caps annotation
+//   values at 63 characters, and they only matter to rollouts.
 // Usage: node kube-play-adapter.mjs RENDERED.yaml SECRET_DIR > play.yaml
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -45,6 +51,18 @@ for (const doc of docs) {
     delete volume.secret;
     volume.hostPath = { path: dir, type: "Directory" };
   }
-  out.push(doc);
+  out.push({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: doc.metadata.name,
+      labels: doc.spec.template.metadata.labels,
+      annotations: {
+        ...Object.fromEntries(Object.entries(doc.spec.template.metadata.annotations ?? {}).filter(([k]) => !k.startsWith("checksum/"))),
+        "io.podman.annotations.init.container.type": "always",
+      },
+    },
+    spec: pod,
+  });
 }
 process.stdout.write(out.map((d) => stringify(d)).join("---\n"));

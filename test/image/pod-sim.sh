@@ -54,16 +54,7 @@ YAML
   >"$work/rendered.yaml" 2>/dev/null
 node "$repo_root/test/image/kube-play-adapter.mjs" "$work/rendered.yaml" "$work/secrets" >"$work/play.yaml"
 
-# podman 4.3 sometimes fails to remove the finished init container ("cannot
-# remove container … as it is running"), a race in podman itself: try again.
-for attempt in 1 2 3; do
-  if podman kube play --network none "$work/play.yaml" >"$work/play.log" 2>&1; then break; fi
-  if [[ $attempt == 3 ]] || ! grep -q 'failed to remove once init container' "$work/play.log"; then
-    cat "$work/play.log"; exit 1
-  fi
-  echo "     podman init-container race (attempt $attempt); playing the pod again"
-  podman kube play --down "$work/play.yaml" >/dev/null 2>&1 || true
-done
+podman kube play --network none "$work/play.yaml" >"$work/play.log" 2>&1 || { cat "$work/play.log"; exit 1; }
 pod_id="$(sed -n '/^Pod:/{n;p;q}' "$work/play.log")"
 pod="$(podman pod inspect --format '{{.Name}}' "$pod_id")"
 infra_pid="$(podman inspect --format '{{.State.Pid}}' "$(podman pod inspect --format '{{.InfraContainerID}}' "$pod")")"
