@@ -108,6 +108,32 @@ sidecar_caps() {
 }
 check "the sidecar has NET_ADMIN and no other capability" sidecar_caps
 
+# The probes the adapter removed, run by hand: the sidecar's exec probe inside
+# it, netboot's HTTP probe paths against the pod.
+rendered_field() { # rendered_field JS-EXPRESSION-OVER-deployment
+  node --input-type=module -e '
+    import { readFileSync } from "node:fs";
+    import { parseAllDocuments } from "yaml";
+    const deployment = parseAllDocuments(readFileSync(process.argv[1], "utf8")).map((d) => d.toJS()).find((d) => d?.kind === "Deployment");
+    const containers = Object.fromEntries(deployment.spec.template.spec.containers.map((c) => [c.name, c]));
+    process.stdout.write(String(eval(process.argv[2])));
+  ' "$work/rendered.yaml" "$1"
+}
+sidecar_probe() {
+  local -a command
+  mapfile -d '' -t command < <(rendered_field 'containers.wireguard.readinessProbe.exec.command.join("\0")')
+  [[ ${#command[@]} -gt 0 ]] && podman exec "$pod-wireguard" "${command[@]}" >/dev/null
+}
+check "the sidecar's readiness probe passes" sidecar_probe
+http_probes() {
+  local path
+  for probe in livenessProbe readinessProbe; do
+    path="$(rendered_field "containers.netboot.$probe.httpGet.path")"
+    router curl -fsS --max-time 5 -o /dev/null "$url$path" || return 1
+  done
+}
+check "netboot's liveness and readiness paths answer 2xx" http_probes
+
 # The `helm test` pod's command, run with the image's own Node against the
 # server (the Service name swapped for the pod's loopback address).
 helm_test_script() {
