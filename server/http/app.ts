@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import fastifyStatic from "@fastify/static";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { labelsFromQuery } from "../match/labels.js";
 import { oneLine } from "../errors.js";
@@ -72,15 +72,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return options.https ? https.createServer({ ...limits, ...options.https }, handler) : http.createServer(limits, handler);
     },
     loggerInstance: logger,
-    disableRequestLogging: true,
+    // One log line per request is written by the onResponse hook below instead.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: HTTP_LIMITS.maxBodyBytes,
-    maxParamLength: HTTP_LIMITS.maxUrlBytes,
     keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
     requestTimeout: HTTP_LIMITS.requestTimeoutMs,
     connectionTimeout: 0,
     return503OnClosing: false,
     forceCloseConnections: false,
-    routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
+    routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: HTTP_LIMITS.maxUrlBytes },
   });
 
   // Request bodies mean nothing to a boot server (Matchbox ignores them): never parse one.
