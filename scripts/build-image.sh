@@ -22,6 +22,7 @@ npm_cache="$(npm config get cache 2>/dev/null || true)"
 [[ -d "$npm_cache" ]] || npm_cache="$repo_root/.cache/image/npm"
 mkdir -p "$npm_cache"
 
+previous="$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)"
 log="$repo_root/.cache/image/build.log"
 if ! podman build --network host --format docker \
   --build-arg "BASE=$base" "${ca_args[@]}" \
@@ -31,4 +32,7 @@ if ! podman build --network host --format docker \
   echo "build-image: podman build failed (full log: $log)" >&2
   exit 1
 fi
+# Drop the image this build replaced, so repeated builds do not pile up.
+current="$(podman image inspect --format '{{.Id}}' "$image")"
+if [[ -n "$previous" && "$previous" != "$current" ]]; then podman rmi "$previous" >/dev/null 2>&1 || true; fi
 echo "$image"
