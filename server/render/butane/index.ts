@@ -11,7 +11,7 @@ import { ButaneDecodeError, ButaneDecoder, readHeader } from "./decode.js";
 import type { ButaneField } from "./schema.js";
 import { translateButaneConfig } from "./translate.js";
 import { normaliseSemver, unsupportedReason, VARIANTS } from "./variants.js";
-import { loadButaneYaml, YamlLimitError, type YamlNode } from "./yaml.js";
+import { lineAt, loadButaneYaml, YamlLimitError, type LoadedYaml } from "./yaml.js";
 
 export { MAX_BUTANE_BYTES, MAX_EXPANDED_NODES } from "./yaml.js";
 
@@ -19,11 +19,13 @@ function fail(file: string, message: string): never {
   throw new NetbootError("NB_BUTANE", `${file}: ${message}`);
 }
 
-function issueText(file: string, issue: ConfigIssue): string {
-  return `${file}: ${formatPath(issue.path)}: ${issue.message}`;
+/** `file:LINE: path: message` when the line is known, else `file: path: message`. */
+function issueText(file: string, issue: ConfigIssue, yaml?: LoadedYaml): string {
+  const line = yaml ? lineAt(yaml, issue.path) : undefined;
+  return `${file}${line ? `:${line}` : ""}: ${formatPath(issue.path)}: ${issue.message}`;
 }
 
-function parseYaml(yamlText: string, file: string): YamlNode {
+function parseYaml(yamlText: string, file: string): LoadedYaml {
   try {
     return loadButaneYaml(yamlText);
   } catch (err) {
@@ -36,7 +38,8 @@ function parseYaml(yamlText: string, file: string): YamlNode {
 }
 
 export function translateButane(yamlText: string, file: string): { ignition: string; warnings: string[] } {
-  const root = parseYaml(yamlText, file);
+  const loaded = parseYaml(yamlText, file);
+  const root = loaded.root;
   try {
     const header = readHeader(root);
     if (header.variant === "") fail(file, "error parsing variant; must be specified");
@@ -57,15 +60,15 @@ export function translateButane(yamlText: string, file: string): { ignition: str
     const butane = decoder.struct("Config", root, [], top);
 
     const result = translateButaneConfig(butane, spec);
-    const warnings = [...decoder.warnings, ...result.warnings].map((w) => issueText(file, w));
+    const warnings = [...decoder.warnings, ...result.warnings].map((w) => issueText(file, w, loaded));
     if (result.errors.length > 0) {
       const more = result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : "";
-      fail(file, `${formatPath(result.errors[0]!.path)}: ${result.errors[0]!.message}${more}`);
+      throw new NetbootError("NB_BUTANE", issueText(file, result.errors[0]!, loaded) + more);
     }
     const finished = finishConfig(result.config, spec.minor, file);
     return { ignition: finished.json, warnings: [...warnings, ...finished.warnings.map((w) => issueText(file, w))] };
   } catch (err) {
-    if (err instanceof ButaneDecodeError) fail(file, `${formatPath(err.issue.path)}: ${err.issue.message}`);
+    if (err instanceof ButaneDecodeError) throw new NetbootError("NB_BUTANE", issueText(file, err.issue, loaded));
     throw err;
   }
 }

@@ -32,16 +32,47 @@ const BUTANE_SCHEMA = yaml.FAILSAFE_SCHEMA.extend({ implicit: [mergeKey, plainSc
 
 export class YamlLimitError extends Error {}
 
+export interface LoadedYaml {
+  root: YamlNode;
+  /**
+   * 1-based line where each mapping, sequence and plain scalar starts. A
+   * value's node opens right after its key's colon, so this is the key's line.
+   */
+  lines: WeakMap<object, number>;
+}
+
 /** Parses the first YAML document; throws js-yaml's YAMLException or YamlLimitError. */
-export function loadButaneYaml(text: string): YamlNode {
+export function loadButaneYaml(text: string): LoadedYaml {
   if (Buffer.byteLength(text, "utf8") > MAX_BUTANE_BYTES) {
     throw new YamlLimitError(`document is larger than ${MAX_BUTANE_BYTES} bytes`);
   }
   const docs: unknown[] = [];
-  yaml.loadAll(text, (doc) => docs.push(doc), { schema: BUTANE_SCHEMA });
+  const lines = new WeakMap<object, number>();
+  const opened: number[] = [];
+  const listener = (event: "open" | "close", state: { line: number; result: unknown }): void => {
+    if (event === "open") {
+      opened.push(state.line + 1);
+      return;
+    }
+    const line = opened.pop();
+    if (line !== undefined && state.result !== null && typeof state.result === "object" && !lines.has(state.result)) {
+      lines.set(state.result, line);
+    }
+  };
+  yaml.loadAll(text, (doc) => docs.push(doc), { schema: BUTANE_SCHEMA, listener } as yaml.LoadOptions);
   const root = (docs[0] ?? null) as YamlNode;
   checkExpandedSize(root);
-  return root;
+  return { root, lines };
+}
+
+/** The line of the node at `path`, when that node is one whose position is known. */
+export function lineAt(loaded: LoadedYaml, path: ReadonlyArray<string | number>): number | undefined {
+  let node: YamlNode | undefined = loaded.root;
+  for (const part of path) {
+    if (node === null || node === undefined || typeof node === "string" || node instanceof PlainScalar) return undefined;
+    node = Array.isArray(node) ? node[part as number] : (node as { [key: string]: YamlNode })[String(part)];
+  }
+  return node !== null && node !== undefined && typeof node === "object" ? loaded.lines.get(node) : undefined;
 }
 
 /** Sizes of the alias-expanded tree, computed once per shared node so the check itself stays cheap. */

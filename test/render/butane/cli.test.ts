@@ -38,21 +38,21 @@ describe.concurrent("netboot butane", { timeout: 120_000 }, () => {
       '{"ignition":{"config":{"replace":{"verification":{}}},"proxy":{},"security":{"tls":{}},"timeouts":{},"version":"3.4.0"},"kernelArguments":{},"passwd":{"users":[{"name":"core"}]},"storage":{},"systemd":{}}\n',
     );
     expectIgnitionValid(stdout.trim());
-    expect(stderr).toBe(`warning: ${file}: bogus: unused key bogus\n`);
+    expect(stderr).toBe(`warning: ${file}:6: bogus: unused key bogus\n`);
   });
 
   test("--strict turns warnings into a failure", async () => {
     const { code, stdout, stderr } = await netboot(["butane", "--strict", "-"], "variant: fcos\nversion: 1.5.0\nbogus: 1\n");
     expect(code).toBe(1);
     expect(stdout).toBe("");
-    expect(stderr).toBe("warning: <stdin>: bogus: unused key bogus\nerror: <stdin>: 1 warning in strict mode\n");
+    expect(stderr).toBe("warning: <stdin>:3: bogus: unused key bogus\nerror: <stdin>: 1 warning in strict mode\n");
   });
 
   test("reads standard input with '-' and exits 1 with the reason on errors", async () => {
     const { code, stdout, stderr } = await netboot(["butane", "-"], "variant: fcos\nversion: 1.5.0\nstorage:\n  trees:\n    - local: site\n");
     expect(code).toBe(1);
     expect(stdout).toBe("");
-    expect(stderr).toBe("error: <stdin>: storage.trees[0]: local file paths need a files directory, which netboot does not have; use inline contents or a source URL\n");
+    expect(stderr).toBe("error: <stdin>:5: storage.trees[0]: local file paths need a files directory, which netboot does not have; use inline contents or a source URL\n");
   });
 
   test("canonicalises raw Ignition by suffix; usage errors exit 2", async () => {

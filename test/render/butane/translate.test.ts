@@ -324,20 +324,20 @@ describe("variants and versions", () => {
     const disk = (version: string, partitions: string): string[] =>
       butane(`variant: fcos\nversion: ${version}\nstorage:\n  disks:\n    - device: /dev/disk/by-id/coreos-boot-disk\n      partitions:\n${partitions}`).warnings;
     expect(disk("1.5.0", "        - label: root\n          number: 4\n          size_mib: 4096\n")).toEqual([
-      "ignition/test.yaml: storage.disks[0].partitions[0].size_mib: root should have 8GiB of space assigned",
+      "ignition/test.yaml:9: storage.disks[0].partitions[0].size_mib: root should have 8GiB of space assigned",
     ]);
     expect(disk("1.0.0", "        - label: boot\n          number: 5\n")).toEqual([
-      "ignition/test.yaml: storage.disks[0].partitions[0].label: incorrect partition number; a new partition will be created using reserved label",
+      "ignition/test.yaml:7: storage.disks[0].partitions[0].label: incorrect partition number; a new partition will be created using reserved label",
     ]);
     expect(disk("1.4.0", "        - label: root\n          number: 4\n          size_mib: 0\n        - label: var\n          number: 5\n")).toEqual([
-      "ignition/test.yaml: storage.disks[0].partitions[0].label: root partition cannot expand; it is set to fill available space but is followed by an auto-positioned partition",
+      "ignition/test.yaml:7: storage.disks[0].partitions[0].label: root partition cannot expand; it is set to fill available space but is followed by an auto-positioned partition",
     ]);
   });
 
   test("fields a version does not have are unused-key warnings, not output", () => {
     const { ignition, warnings } = butane("variant: fcos\nversion: 1.3.0\nkernel_arguments:\n  should_exist: [quiet]\nbogus: 1\n");
     expect(ignition).toBe(HEAD + ',"kernelArguments":{},"passwd":{},"storage":{},"systemd":{}}');
-    expect(warnings).toEqual(["ignition/test.yaml: kernel_arguments: unused key kernel_arguments", "ignition/test.yaml: bogus: unused key bogus"]);
+    expect(warnings).toEqual(["ignition/test.yaml:3: kernel_arguments: unused key kernel_arguments", "ignition/test.yaml:5: bogus: unused key bogus"]);
   });
 });
 
@@ -356,6 +356,11 @@ describe("bad Butane is an error naming the file and the reason", () => {
     expectFailure("variant: fcos\nversion: 1.8.0-experimental\n", "NB_BUTANE", /newer than 3\.5\.0/);
     expectFailure("variant: openshift\nversion: 4.14.0\n", "NB_BUTANE", /MachineConfig/);
     expectFailure('{"ignition":{"version":"3.4.0"}}', "NB_BUTANE", /error parsing variant; must be specified/);
+  });
+
+  test("errors and warnings carry the line of the key when the YAML node has a position", () => {
+    expectFailure("variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /x\n      mode: rw-r--r--\n", "NB_BUTANE", /^ignition\/bad\.yaml:6: storage\.files\[0\]\.mode: cannot unmarshal !!str `rw-r--r--` into int$/);
+    expectFailure("variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /x\n      contents:\n        local: x\n", "NB_BUTANE", /^ignition\/bad\.yaml:7: storage\.files\[0\]\.contents\.local: /);
   });
 
   test("type errors: quoted ints and bools, lists where strings belong", () => {
