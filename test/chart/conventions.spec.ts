@@ -56,8 +56,8 @@ describe.each(SCENARIOS)("scenario %s", (name) => {
     expect(netboot.securityContext?.capabilities?.add).toBeUndefined();
     expect(netboot.args?.slice(0, 3)).toEqual(["serve", "-address", "0.0.0.0:8080"]);
     expect(netboot.ports).toEqual([{ name: "http", containerPort: 8080, protocol: "TCP" }]);
-    expect(netboot.livenessProbe?.httpGet).toEqual({ path: "/", port: "http" });
-    expect(netboot.readinessProbe?.httpGet?.port).toBe("http");
+    expect(netboot.livenessProbe?.httpGet).toEqual({ path: "/healthz", port: "http" });
+    expect(netboot.readinessProbe?.httpGet).toEqual({ path: "/readyz", port: "http" });
     expect(pod.hostNetwork).toBeUndefined();
     expect(pod.securityContext).toMatchObject({ seccompProfile: { type: "RuntimeDefault" } });
     for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
@@ -194,5 +194,21 @@ describe("optional parts", () => {
     const seed = container(pod, "seed-assets");
     expect(seed.command).toEqual(["cp", "-R", "-n", "/usr/share/netboot/assets/.", "/var/lib/netboot/assets/"]);
     expect(seed.volumeMounts).toEqual([{ name: "assets", mountPath: "/var/lib/netboot/assets" }]);
+  });
+});
+
+describe("WireGuard status for /metrics", () => {
+  it("shares the sidecar's status file with netboot through a memory volume, read-only for netboot", () => {
+    const pod = podTemplate(findObject(objects("default"), "Deployment")).spec;
+    const netboot = container(pod, "netboot");
+    const sidecar = container(pod, "wireguard");
+    const statusFile = netboot.args![netboot.args!.indexOf("-wireguard-status-file") + 1];
+    expect(statusFile).toBe("/run/netboot-status/wireguard.json");
+    expect(sidecar.args![sidecar.args!.indexOf("--status-file") + 1]).toBe(statusFile);
+    expect(netboot.volumeMounts).toContainEqual({ name: "wireguard-status", mountPath: "/run/netboot-status", readOnly: true });
+    expect(sidecar.volumeMounts).toContainEqual({ name: "wireguard-status", mountPath: "/run/netboot-status" });
+    expect(pod.volumes).toContainEqual({ name: "wireguard-status", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } });
+    const plain = podTemplate(findObject(objects("no-wireguard"), "Deployment")).spec;
+    expect(container(plain, "netboot").args).not.toContain("-wireguard-status-file");
   });
 });
