@@ -6,9 +6,9 @@
  */
 import { NetbootError } from "../../errors.js";
 import { finishConfig } from "../ignition/index.js";
-import { formatPath, type ConfigIssue } from "../ignition/path.js";
+import { formatPath, type ConfigIssue, type ConfigPath } from "../ignition/path.js";
 import { ButaneDecodeError, ButaneDecoder, readHeader } from "./decode.js";
-import type { ButaneField } from "./schema.js";
+import { snake, type ButaneField } from "./schema.js";
 import { translateButaneConfig } from "./translate.js";
 import { normaliseSemver, unsupportedReason, VARIANTS } from "./variants.js";
 import { lineAt, loadButaneYaml, YamlLimitError, type LoadedYaml } from "./yaml.js";
@@ -65,7 +65,9 @@ export function translateButane(yamlText: string, file: string): { ignition: str
       const more = result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : "";
       throw new NetbootError("NB_BUTANE", issueText(file, result.errors[0]!, loaded) + more);
     }
-    const finished = finishConfig(result.config, spec.minor, file);
+    // Ignition's paths are camelCase; Butane's keys are their snake_case. Generated entries shift list indexes, so no lines then.
+    const locate = result.generated ? undefined : (path: ConfigPath) => lineAt(loaded, path.map((p) => (typeof p === "string" ? snake(p) : p)));
+    const finished = finishConfig(result.config, spec.minor, file, locate);
     return { ignition: finished.json, warnings: [...warnings, ...finished.warnings.map((w) => issueText(file, w))] };
   } catch (err) {
     if (err instanceof ButaneDecodeError) throw new NetbootError("NB_BUTANE", issueText(file, err.issue, loaded));

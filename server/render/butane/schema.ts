@@ -18,7 +18,7 @@ export interface ButaneField {
 }
 
 /** Ignition's camelCase → Butane's snake_case (`sizeMiB` → `size_mib`). */
-function snake(json: string): string {
+export function snake(json: string): string {
   return json.replace(/(MiB|[A-Z])/g, "_$1").toLowerCase();
 }
 

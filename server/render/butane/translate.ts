@@ -29,6 +29,8 @@ export interface TranslateResult {
   config: IgnObject;
   errors: ConfigIssue[];
   warnings: ConfigIssue[];
+  /** Whether Butane added generated entries (mount units, boot_device, grub), which shift list indexes. */
+  generated: boolean;
 }
 
 class Translator {
@@ -181,20 +183,30 @@ export function translateButaneConfig(root: IgnObject, spec: VariantSpec): Trans
   const fcos = spec.bootDevice ? validateFcosSugar(sub(root, "boot_device"), sub(root, "grub")) : { errors: [], warnings: [] };
   if (spec.strictDisks) checkDisks(root, fcos);
   const preErrors = [...translator.errors, ...fcos.errors];
-  if (preErrors.length > 0) return { config: {}, errors: preErrors, warnings: [...translator.warnings, ...fcos.warnings] };
+  if (preErrors.length > 0) return { config: {}, errors: preErrors, warnings: [...translator.warnings, ...fcos.warnings], generated: false };
 
   let config = translator.translate("Config", root, []);
+  let generated = false;
   const units = mountUnitsFor(sub(root, "storage") ?? {});
-  if (units.length > 0) config = mergeConfigs("Config", { systemd: { units } }, config);
+  if (units.length > 0) {
+    config = mergeConfigs("Config", { systemd: { units } }, config);
+    generated = true;
+  }
   if (spec.bootDevice) {
     const boot = bootDeviceConfig(sub(root, "boot_device"));
-    if (boot) config = mergeConfigs("Config", boot, config);
+    if (boot) {
+      config = mergeConfigs("Config", boot, config);
+      generated = true;
+    }
   }
   const diskWarnings = spec.diskWarnings ? fcosDiskWarnings(config, spec.diskWarnings === "root") : [];
   if (spec.grub) {
     const grub = grubConfig(sub(root, "grub"));
-    if (grub) config = mergeConfigs("Config", grub, config);
+    if (grub) {
+      config = mergeConfigs("Config", grub, config);
+      generated = true;
+    }
   }
   const errors = [...translator.errors, ...checkForbidden(config, spec)];
-  return { config, errors, warnings: [...translator.warnings, ...fcos.warnings, ...diskWarnings] };
+  return { config, errors, warnings: [...translator.warnings, ...fcos.warnings, ...diskWarnings], generated };
 }

@@ -7,7 +7,7 @@
 import { NetbootError } from "../../errors.js";
 import { DecodeError, decodeStruct, probeVersion } from "./decode.js";
 import { JsonSyntaxError, lineColumn, parseGoJson, type JsonNode } from "./go-json.js";
-import { formatPath, type ConfigIssue } from "./path.js";
+import { formatPath, type ConfigIssue, type ConfigPath } from "./path.js";
 import { CANONICAL_MINOR, NEWEST_MINOR, type IgnObject } from "./schema.js";
 import { serializeConfig } from "./serialize.js";
 import { validateConfig } from "./validate.js";
@@ -31,9 +31,35 @@ function servedMinor(minor: number): number {
   return Math.max(minor, CANONICAL_MINOR);
 }
 
-function issueMessage(file: string, issue: ConfigIssue, extra = 0): string {
+/** Finds the source line of a config path, when the caller can. */
+export type LocatePath = (path: ConfigPath) => number | undefined;
+
+function issueMessage(file: string, issue: ConfigIssue, extra = 0, locate?: LocatePath): string {
   const more = extra > 0 ? ` (and ${extra} more error${extra > 1 ? "s" : ""})` : "";
-  return `${file}: ${formatPath(issue.path)}: ${issue.message}${more}`;
+  const line = locate?.(issue.path);
+  return `${file}${line ? `:${line}` : ""}: ${formatPath(issue.path)}: ${issue.message}${more}`;
+}
+
+/** The line of the JSON value at `path`, matching keys as the decoder does (exact, else case-insensitive; last wins). */
+function jsonLocator(text: string, root: JsonNode): LocatePath | undefined {
+  // A one-line document (the usual generated .ign) gains nothing from "line 1".
+  if (!text.trimEnd().includes("\n")) return undefined;
+  return (path) => {
+    let node: JsonNode | undefined = root;
+    for (const part of path) {
+      if (node?.k === "obj" && typeof part === "string") {
+        const members: Array<[string, JsonNode]> = node.members;
+        const exact = members.filter(([k]) => k === part);
+        const folded = members.filter(([k]) => k.toLowerCase() === part.toLowerCase());
+        node = (exact.length > 0 ? exact : folded).at(-1)?.[1];
+      } else if (node?.k === "arr" && typeof part === "number") {
+        node = node.items[part];
+      } else {
+        return undefined;
+      }
+    }
+    return node ? lineColumn(text, node.at).line : undefined;
+  };
 }
 
 /**
@@ -44,14 +70,19 @@ function issueMessage(file: string, issue: ConfigIssue, extra = 0): string {
  * and of the version it is served as (what the machine's Ignition checks), so
  * netboot never serves a translated config that Ignition would refuse.
  */
-export function finishConfig(config: IgnObject, minor: number, file: string): { json: string; warnings: ConfigIssue[] } {
+export function finishConfig(
+  config: IgnObject,
+  minor: number,
+  file: string,
+  locate?: LocatePath,
+): { json: string; warnings: ConfigIssue[] } {
   const target = servedMinor(minor);
   const report = validateConfig(config, minor);
   if (report.errors.length === 0 && target !== minor) {
     report.errors.push(...validateConfig(config, target).errors);
   }
   if (report.errors.length > 0) {
-    throw new NetbootError("NB_IGNITION", issueMessage(file, report.errors[0]!, report.errors.length - 1));
+    throw new NetbootError("NB_IGNITION", issueMessage(file, report.errors[0]!, report.errors.length - 1, locate));
   }
   const ignition = (config.ignition ?? {}) as IgnObject;
   const served: IgnObject = { ...config, ignition: { ...ignition, version: `3.${target}.0` } };
@@ -106,9 +137,9 @@ export function canonicalIgnition(text: string, file: string): string {
       throw new NetbootError("NB_IGNITION", `${file}: ignition.version: ${reason}`);
     }
     const config = decodeStruct("Config", root, minor, [], {}, []);
-    return finishConfig(config, minor, file).json;
+    return finishConfig(config, minor, file, jsonLocator(text, root)).json;
   } catch (err) {
-    if (err instanceof DecodeError) throw new NetbootError("NB_IGNITION", issueMessage(file, err.issue));
+    if (err instanceof DecodeError) throw new NetbootError("NB_IGNITION", issueMessage(file, err.issue, 0, jsonLocator(text, root)));
     throw err;
   }
 }

@@ -383,7 +383,7 @@ describe("bad Butane is an error naming the file and the reason", () => {
   });
 
   test("a result that fails Ignition validation is NB_IGNITION", () => {
-    expectFailure("variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /etc/hosts\n    - path: /etc/hosts\n", "NB_IGNITION", /^ignition\/bad\.yaml: storage\.files\[1\]\.path: duplicate path \/etc\/hosts$/);
+    expectFailure("variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /etc/hosts\n    - path: /etc/hosts\n", "NB_IGNITION", /^ignition\/bad\.yaml:6: storage\.files\[1\]\.path: duplicate path \/etc\/hosts$/);
     expectFailure("variant: fcos\nversion: 1.5.0\nstorage:\n  directories:\n    - path: relative/dir\n", "NB_IGNITION", /path not absolute/);
     expectFailure("variant: fcos\nversion: 1.5.0\nsystemd:\n  units:\n    - name: nope\n", "NB_IGNITION", /invalid systemd unit extension/);
     expectFailure("variant: fcos\nversion: 1.5.0\npasswd:\n  users:\n    - name: core\n      ssh_authorized_keys: [a, a]\n", "NB_IGNITION", /sshAuthorizedKeys\[1\]: duplicate entry defined/);

@@ -176,6 +176,12 @@ describe("invalid raw Ignition is an NB_IGNITION error naming the file and the p
     expectFailure(v("3.4.0", ',"systemd":{"units":[{"name":"a.service"},{"name":"a.service"}]}'), /systemd\.units\[1\]: duplicate entry defined/);
   });
 
+  test("a multi-line document's errors name the line", () => {
+    const pretty = JSON.stringify({ ignition: { version: "3.4.0" }, storage: { files: [{ path: "/a" }, { path: "/a" }] } }, null, 2);
+    expectFailure(pretty, /^ignition\/bad\.ign:11: storage\.files\[1\]\.path: duplicate path \/a$/);
+    expectFailure(pretty.replace('"/a"\n', '"a"\n'), /^ignition\/bad\.ign:8: storage\.files\[0\]\.path: path not absolute$/);
+  });
+
   test("relative and unclean paths, bad data URLs, bad unit names and contents", () => {
     expectFailure(v("3.4.0", ',"storage":{"files":[{"path":"etc/x"}]}'), /storage\.files\[0\]\.path: path not absolute/);
     expectFailure(v("3.4.0", ',"storage":{"files":[{"path":"/etc/../x"}]}'), /path is not fully simplified/);
