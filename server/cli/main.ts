@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import type { Command } from "./command.js";
 import { NETBOOT_VERSION } from "../version.js";
+import { exitOnSignalsUntilTakenOver } from "../util/signals.js";
 
 /**
  * Subcommands, loaded on demand so `netboot wireguard status` does not pay for
@@ -51,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
   return (await load()).run(rest);
 }
 
+exitOnSignalsUntilTakenOver();
 main(process.argv.slice(2)).then(
   (code) => {
     // serve keeps the process alive itself; other commands end here.

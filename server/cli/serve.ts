@@ -3,7 +3,8 @@ import type { Command } from "./command.js";
 import { flagUsage, UsageError } from "../config/flags.js";
 import { parseServeConfig, SERVE_FLAGS, type ServeConfig } from "../config/serve-config.js";
 import { NETBOOT_VERSION } from "../version.js";
-import { startServer } from "../http/server.js";
+import { startServer, type RunningServer } from "../http/server.js";
+import { takeOverSignals } from "../util/signals.js";
 import { createLogger } from "../observe/logger.js";
 
 const USAGE = `Usage: netboot serve [flags]    (also: netboot [flags])
@@ -43,19 +44,22 @@ export const serveCommand: Command = {
     const logger = createLogger(config.logLevel);
     for (const feature of config.unsupported) logger.warn(`netboot does not serve ${feature}`);
     const https = config.tls ? { key: readFileSync(config.tls.keyFile), cert: readFileSync(config.tls.certFile) } : undefined;
-    const server = await startServer(config, logger, https);
 
+    let server: RunningServer | undefined;
     const shutdown = (signal: string) => {
       logger.info({ signal, graceMs: config.shutdownGraceMs }, "shutting down: no new connections, finishing requests");
-      void server.close(config.shutdownGraceMs).then(() => {
+      const stop = server ? server.close(config.shutdownGraceMs) : Promise.resolve();
+      void stop.then(() => {
         logger.info("stopped");
         logger.flush();
         process.exit(0);
       });
     };
+    takeOverSignals();
     process.once("SIGTERM", () => shutdown("SIGTERM"));
     process.once("SIGINT", () => shutdown("SIGINT"));
-    process.on("SIGHUP", () => void server.store.reload("SIGHUP"));
+    process.on("SIGHUP", () => void server?.store.reload("SIGHUP"));
+    server = await startServer(config, logger, https);
     // Keep running: the listening socket holds the event loop open.
     return new Promise<number>(() => undefined);
   },

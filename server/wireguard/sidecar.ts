@@ -4,6 +4,7 @@
  * SIGINT. Reloads use `wg syncconf`, so adding a router keeps every existing
  * session.
  */
+import { takeOverSignals } from "../util/signals.js";
 import { watch, type FSWatcher } from "node:fs";
 import { createLink, enableIpv4Forwarding, type Log } from "./link.js";
 import { readStateDir, stateFingerprint } from "./state-dir.js";
@@ -116,6 +117,7 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
       log(`${signal}: removing ${interfaceName}`);
       resolve(0);
     };
+    takeOverSignals();
     process.once("SIGTERM", onSignal("SIGTERM"));
     process.once("SIGINT", onSignal("SIGINT"));
     void link.child?.then((result) => {

@@ -61,11 +61,15 @@ describe("signals to `netboot serve`", () => {
         received += chunk.length;
       }
       if (received >= BIG_BYTES) finished();
+      // A slow client: it stops reading after the first chunk, so the response stays in flight.
+      if (!slowedDown) {
+        slowedDown = true;
+        download.socket.pause();
+      }
     });
+    let slowedDown = false;
     download.write("GET /assets/big.img HTTP/1.1\r\nHost: test\r\n\r\n");
-    // A slow client: read a little, then stop reading so the response stays in flight.
     await sleep(300);
-    download.socket.pause();
     expect(received).toBeLessThan(BIG_BYTES);
 
     const signalledAt = Date.now();
