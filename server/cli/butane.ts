@@ -30,7 +30,6 @@ function readInput(file: string): string {
 }
 
 export const butaneCommand: Command = {
-  summary: "translate a Butane file to the Ignition JSON /ignition would serve",
   async run(argv) {
     let file: string;
     let strict = false;

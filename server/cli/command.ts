@@ -1,6 +1,4 @@
-/** A `netboot` subcommand: takes its own arguments, returns the process exit code. */
+/** A `netboot` subcommand: takes its own arguments, returns the process exit code. Its one-line help is in main.ts. */
 export interface Command {
-  /** One line for `netboot --help`. */
-  summary: string;
   run(argv: string[]): Promise<number>;
 }

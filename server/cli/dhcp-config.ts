@@ -75,7 +75,6 @@ export function parseDhcpConfigArgs(argv: string[]): { format: keyof typeof DHCP
 }
 
 export const dhcpConfigCommand: Command = {
-  summary: "print router DHCP settings for UEFI HTTP boot and iPXE",
   async run(argv) {
     let parsed;
     try {

@@ -126,7 +126,6 @@ async function explainRemotely(server: string, query: string): Promise<Explanati
 }
 
 export const explainCommand: Command = {
-  summary: "show which group and profile a machine gets, and why",
   async run(argv) {
     let values;
     let query: string;

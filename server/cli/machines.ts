@@ -60,7 +60,6 @@ async function getJson(url: URL): Promise<{ status: number; body: unknown }> {
 }
 
 export const machinesCommand: Command = {
-  summary: "list the machines that booted, or one machine's boot timeline",
   async run(argv) {
     let values;
     let positionals: string[];

@@ -18,6 +18,17 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   machines: async () => (await import("./machines.js")).machinesCommand,
 };
 
+/** One line per command for `netboot --help` (kept here so help loads no command). */
+const SUMMARIES: Record<keyof typeof COMMANDS, string> = {
+  serve: "serve a Matchbox data directory over HTTP (the default)",
+  validate: "check every file, reference and template of a data directory",
+  explain: "show which group and profile a machine gets, and why",
+  machines: "list the machines a running server has seen, or one machine's boot timeline",
+  butane: "translate a Butane file to Ignition (or check raw Ignition)",
+  wireguard: "tunnel keys, router configs, the sidecar (up) and its status",
+  "dhcp-config": "print the router's DHCP settings for UEFI HTTP boot and iPXE",
+};
+
 function usage(): string {
   const lines = [
     `netboot ${NETBOOT_VERSION}: a Matchbox-compatible network boot server`,
@@ -26,7 +37,7 @@ function usage(): string {
     "",
     "Commands:",
   ];
-  for (const name of Object.keys(COMMANDS)) lines.push(`  ${name}`);
+  for (const [name, summary] of Object.entries(SUMMARIES)) lines.push(`  ${name.padEnd(12)} ${summary}`);
   lines.push("", "Run `netboot <command> --help` for a command's flags.");
   return lines.join("\n");
 }

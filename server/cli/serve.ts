@@ -19,7 +19,6 @@ ${flagUsage(SERVE_FLAGS)}
 `;
 
 export const serveCommand: Command = {
-  summary: "serve a data directory over HTTP (the default command)",
   async run(argv) {
     let config: ServeConfig;
     try {

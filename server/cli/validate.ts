@@ -24,7 +24,6 @@ ${flagUsage(FLAGS)}
 `;
 
 export const validateCommand: Command = {
-  summary: "check a data directory: files, references, selectors, rendering",
   async run(argv) {
     let values;
     try {

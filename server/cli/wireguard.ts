@@ -260,7 +260,6 @@ const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
 };
 
 export const wireguardCommand: Command = {
-  summary: "WireGuard keys, router configs, the tunnel sidecar (up) and status",
   async run(argv) {
     const [first, second] = argv;
     if (first === undefined || first === "help" || first === "--help" || first === "-h") return help();
