@@ -129,6 +129,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       url: request.url,
       endpoint: o.endpoint,
       labels: o.labels,
+      ignoredMacs: o.ignoredMacs,
       group: o.group,
       profile: o.profile,
       status: reply.statusCode,
@@ -138,6 +139,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       remote,
     };
     if (reply.statusCode >= 500) request.log.error(line, "request");
+    else if (o.ignoredMacs) request.log.warn(line, "request (unparseable MAC address ignored)");
     else request.log.info(line, "request");
     if (options.onResponse) {
       const raw = reply.raw;
@@ -193,9 +195,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
     const machine = MACHINE_ROUTES[decoded];
     if (machine) {
-      const { labels } = labelsFromQuery(rawQuery);
+      const { labels, rejectedMacs } = labelsFromQuery(rawQuery);
       request.outcome.endpoint = decoded;
       request.outcome.labels = Object.fromEntries(labels);
+      if (rejectedMacs.length > 0) request.outcome.ignoredMacs = rejectedMacs;
       return machine({ snapshot: options.store.current, labels, rawQuery }, reply);
     }
     const extra = options.extraRoutes?.[decoded];

@@ -8,6 +8,8 @@ const NOT_FOUND_BODY = "404 page not found\n";
 export interface Outcome {
   endpoint?: string;
   labels?: Record<string, string>;
+  /** MAC label values that did not parse and were dropped (as Matchbox drops them). */
+  ignoredMacs?: string[];
   group?: string;
   profile?: string;
   /** Why there was no answer: "no group", "no profile", an error code, … */

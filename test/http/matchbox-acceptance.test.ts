@@ -304,3 +304,29 @@ describe("templates as Matchbox renders them (A24–A29)", () => {
     }
   });
 });
+
+describe("request log", () => {
+  it("writes one line per request with labels, group, profile and status, and says why a machine got nothing", async () => {
+    const s = await startTestServer({
+      files: {
+        "groups/a.json": json({ id: "a", profile: "missing", selector: { os: "a" } }),
+        "groups/b.json": json({ id: "b", profile: "p", selector: { os: "b" } }),
+        "profiles/p.json": profile("p"),
+      },
+    });
+    try {
+      await s.get("/ipxe?os=b&mac=52-54-00-00-00-01");
+      await s.get("/ipxe?os=a");
+      await s.get("/ipxe?os=c&mac=nope");
+      await new Promise((r) => setTimeout(r, 50));
+      const lines = s.logs.filter((l) => l.msg === "request" || String(l.msg).startsWith("request ("));
+      expect(lines).toHaveLength(3);
+      expect(lines[0]).toMatchObject({ endpoint: "/ipxe", labels: { os: "b", mac: "52:54:00:00:00:01" }, group: "b", profile: "p", status: 200 });
+      expect(lines[1]).toMatchObject({ group: "a", status: 404, reason: "no profile" });
+      expect(lines[2]).toMatchObject({ status: 404, reason: "no group", ignoredMacs: ["nope"], level: 40 });
+      expect(typeof lines[0]!.durationMs).toBe("number");
+    } finally {
+      await s.close();
+    }
+  });
+});
