@@ -59,7 +59,8 @@ const MACHINE_ROUTES: Record<string, MachineHandler> = { ...bootRoutes, ...templ
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const logger = options.logger as unknown as FastifyBaseLogger;
   const app = Fastify({
-    // Our own server object, for the limits fastify does not pass through.
+    // Our own server object carries every connection limit (fastify's own timeout
+    // options do not apply to a server it did not create).
     serverFactory: (handler) => {
       const limits = {
         headersTimeout: HTTP_LIMITS.headersTimeoutMs,
@@ -74,10 +75,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     loggerInstance: logger,
     // One log line per request is written by the onResponse hook below instead.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: HTTP_LIMITS.maxBodyBytes,
-    keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
-    requestTimeout: HTTP_LIMITS.requestTimeoutMs,
-    connectionTimeout: 0,
     return503OnClosing: false,
     forceCloseConnections: false,
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: HTTP_LIMITS.maxUrlBytes },

@@ -23,12 +23,10 @@ export function formatOf(file: string): DocumentFormat | undefined {
 /**
  * Parses a group or profile document. JSON follows Go's encoding/json (the
  * last of duplicate keys wins); YAML uses the core schema (no dates, no custom
- * tags) and must not expand its aliases beyond a bound.
+ * tags) and must not expand its aliases beyond a bound. The caller bounds the
+ * text's size (the loader refuses a file over the limit before reading it).
  */
 export function parseDocument(text: string, format: DocumentFormat): unknown {
-  if (Buffer.byteLength(text, "utf8") > STORE_LIMITS.maxDocumentBytes) {
-    throw new DocumentError(`document is larger than ${STORE_LIMITS.maxDocumentBytes} bytes`);
-  }
   let value: unknown;
   if (format === "json") {
     try {

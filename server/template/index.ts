@@ -44,31 +44,10 @@ class ParsedTemplate implements GoTemplate {
   }
 }
 
-/*
- * Parse trees are immutable, and a boot server renders the same few template
- * files over and over, so recent parses are kept (least recently used first out).
- */
-const CACHE_ENTRIES = 64;
-const CACHE_MAX_TEXT = 256 * 1024;
-const treeCache = new Map<string, TreeSet>();
-
-function cachedTrees(name: string, text: string): TreeSet {
-  if (text.length > CACHE_MAX_TEXT) return parseTrees(name, text);
-  const key = `${name}\u0000${text}`;
-  const hit = treeCache.get(key);
-  if (hit !== undefined) {
-    treeCache.delete(key);
-    treeCache.set(key, hit);
-    return hit;
-  }
-  const trees = parseTrees(name, text);
-  treeCache.set(key, trees);
-  if (treeCache.size > CACHE_ENTRIES) treeCache.delete(treeCache.keys().next().value!);
-  return trees;
-}
-
 /** Parse a template text (with its define/block templates) named `name`. */
 export function parseTemplate(name: string, text: string): GoTemplate {
-  const trees = guardStack(name, () => cachedTrees(name, text));
+  // Callers that render one text many times keep the parsed template (the data
+  // directory's snapshot does, per file version).
+  const trees = guardStack(name, () => parseTrees(name, text));
   return new ParsedTemplate(name, text, trees);
 }
