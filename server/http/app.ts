@@ -9,8 +9,8 @@ import { percentDecode } from "../util/percent.js";
 import type { DataStore } from "../store/store.js";
 import { ASSETS_PREFIX, renderListing, serveAsset } from "./assets.js";
 import { bootRoutes, type MachineHandler } from "./boot-routes.js";
-import { cleanPath, encodePathForLocation, splitTarget } from "./canonical.js";
-import { sendNotFound, sendText, type Outcome } from "./respond.js";
+import { cleanPath, escapePath, splitTarget } from "./canonical.js";
+import { sendNotFound, sendRedirect, sendText, type Outcome } from "./respond.js";
 import { templateRoutes } from "./template-routes.js";
 import { HTTP_LIMITS } from "./limits.js";
 
@@ -188,7 +188,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const clean = cleanPath(decoded);
     if (clean !== decoded) {
       request.outcome.reason = "redirect";
-      return reply.redirect(encodePathForLocation(clean) + (rawQuery ? "?" + rawQuery : ""), 301);
+      return sendRedirect(reply, escapePath(clean) + (rawQuery ? "?" + rawQuery : ""));
     }
     const machine = MACHINE_ROUTES[decoded];
     if (machine) {
@@ -208,7 +208,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return sendText(reply, "netboot\n");
     }
     if (options.assetsPath !== undefined) {
-      if (decoded === "/assets") return reply.redirect("/assets/" + (rawQuery ? "?" + rawQuery : ""), 301);
+      if (decoded === "/assets") return sendRedirect(reply, "/assets/" + (rawQuery ? "?" + rawQuery : ""));
       if (decoded.startsWith(ASSETS_PREFIX)) {
         return serveAsset(request, reply, options.assetsPath, decoded.slice(ASSETS_PREFIX.length));
       }

@@ -17,9 +17,21 @@ export function cleanPath(p: string): string {
   return cleaned;
 }
 
-/** A path for a Location header: percent-encoded where a URL path needs it. */
-export function encodePathForLocation(p: string): string {
-  return encodeURI(p).replace(/\?/g, "%3F").replace(/#/g, "%23");
+/** Bytes Go's url package leaves as they are in a path: unreserved characters and `$&+,/:;=@`. */
+const PATH_SAFE = /^[A-Za-z0-9\-_.~$&+,/:;=@]$/;
+
+/**
+ * A decoded path escaped as Go's url.URL.EscapedPath does it (the redirect
+ * ServeMux builds): every UTF-8 byte outside the safe set becomes `%XX`, so
+ * `?`, `#`, `%`, `!`, `'`, `(`, `)`, `*`, spaces and non-ASCII are escaped.
+ */
+export function escapePath(p: string): string {
+  let out = "";
+  for (const byte of Buffer.from(p, "utf8")) {
+    const ch = String.fromCharCode(byte);
+    out += byte < 0x80 && PATH_SAFE.test(ch) ? ch : "%" + byte.toString(16).toUpperCase().padStart(2, "0");
+  }
+  return out;
 }
 
 export interface RequestTarget {

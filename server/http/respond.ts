@@ -42,6 +42,26 @@ export function sendError(reply: FastifyReply, error: NetbootError): FastifyRepl
   return reply.code(error.status).header("content-type", TEXT_PLAIN).header("x-content-type-options", "nosniff").send(message + "\n");
 }
 
+const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;" };
+
+/**
+ * Go's http.Redirect with 301, as ServeMux answers a non-canonical path:
+ * `Location` with non-ASCII bytes hex-escaped, `text/html; charset=utf-8` for
+ * GET and HEAD, and for GET only the body `<a href="URL">Moved Permanently</a>.`
+ * followed by two newlines (the URL HTML-escaped). `url` is a request-target
+ * whose characters stand for its bytes (as Node reads a request line).
+ */
+export function sendRedirect(reply: FastifyReply, url: string): FastifyReply {
+  const method = reply.request.method;
+  const location = url.replace(/[\u0080-\u00ff]/g, (ch) => "%" + ch.charCodeAt(0).toString(16).toUpperCase());
+  reply.code(301).header("location", location);
+  if (method !== "GET" && method !== "HEAD") return reply.send();
+  reply.header("content-type", "text/html; charset=utf-8");
+  if (method === "HEAD") return reply.send();
+  const href = url.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch]!);
+  return reply.send(Buffer.from(`<a href="${href}">Moved Permanently</a>.\n\n`, "latin1"));
+}
+
 export function sendText(reply: FastifyReply, body: string, contentType = TEXT_PLAIN): FastifyReply {
   return reply.code(200).header("content-type", contentType).send(body);
 }
