@@ -129,7 +129,7 @@ export class NetbootMetrics {
     snapshotGauge("netboot_groups_loaded", "Groups in the data directory snapshot in service.", (s) => s.groups.length);
     snapshotGauge("netboot_profiles_loaded", "Profiles in the snapshot in service.", (s) => s.profiles.size);
     snapshotGauge("netboot_templates_loaded", "Ignition, generic and cloud templates in the snapshot in service.", (s) => s.templates.size);
-    snapshotGauge("netboot_config_problems", "Files of the data directory currently rejected (their last good version, if any, is served).", (s) => s.problems.length);
+    snapshotGauge("netboot_config_problems", "Files of the data directory currently rejected (their last good version, if any, is served).", (s) => s.problems.filter((p) => p.severity === "error").length);
     snapshotGauge("netboot_config_last_reload_timestamp_seconds", "When the snapshot in service was loaded.", (s) => s.loadedAt.getTime() / 1000);
 
     if (options.machinesTracked) {
@@ -201,8 +201,10 @@ export class NetbootMetrics {
 
   /** Counts one load of the data directory. */
   observeReload(result: { snapshot: Snapshot; durationMs: number; newProblems: readonly FileProblem[] }): void {
-    this.reloads.inc({ result: result.newProblems.length > 0 ? "problems" : "ok" });
-    if (result.newProblems.length > 0) this.reloadProblems.inc(result.newProblems.length);
+    // Warnings (keys Matchbox ignores, groups it skips) reject nothing.
+    const rejected = result.newProblems.filter((p) => p.severity === "error").length;
+    this.reloads.inc({ result: rejected > 0 ? "problems" : "ok" });
+    if (rejected > 0) this.reloadProblems.inc(rejected);
     this.reloadDuration.observe(result.durationMs / 1000);
   }
 

@@ -1,16 +1,13 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { isMacKey, parseMac } from "../match/mac.js";
 import { DocumentError, escapePointer } from "./document.js";
+import { BOOT_FIELDS, fieldOf, GROUP_FIELDS, PROFILE_FIELDS, strayKeys } from "./fields.js";
 import { GROUP_SCHEMA, PROFILE_SCHEMA } from "./schema.js";
-import type { Boot, Group, JsonObject, Profile } from "./types.js";
+import type { Boot, FileProblem, Group, JsonObject, Profile } from "./types.js";
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 const validateGroup = ajv.compile(GROUP_SCHEMA);
 const validateProfile = ajv.compile(PROFILE_SCHEMA);
-
-const GROUP_FIELDS = ["id", "name", "profile", "selector", "metadata"];
-const PROFILE_FIELDS = ["id", "name", "ignition_id", "generic_id", "cloud_id", "boot"];
-const BOOT_FIELDS = ["kernel", "initrd", "args"];
 
 /**
  * Go's encoding/json matches object keys to struct fields without regard to
@@ -20,10 +17,15 @@ function foldFields(value: unknown, fields: readonly string[]): unknown {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
   const folded: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
-    const field = fields.find((f) => f.length === key.length && f === key.toLowerCase());
+    const field = fieldOf(key, fields);
     if (field !== undefined) folded[field] = v;
   }
   return folded;
+}
+
+/** Keys Matchbox ignores, as warnings (the document is served as Matchbox serves it). */
+function strayKeyWarnings(kind: "group" | "profile", document: unknown, file: string): FileProblem[] {
+  return strayKeys(kind, document).map(({ pointer, message }) => ({ file, pointer, message, severity: "warning" }));
 }
 
 function schemaError(errors: ErrorObject[] | null | undefined): DocumentError {
@@ -62,6 +64,7 @@ export function decodeGroup(document: unknown, file: string): Group {
     }
     selector[key] = normalised;
   }
+  const warnings = strayKeyWarnings("group", document, file);
   return {
     id: (doc?.id as string | null) ?? "",
     name: (doc?.name as string | null) ?? "",
@@ -69,6 +72,7 @@ export function decodeGroup(document: unknown, file: string): Group {
     selector,
     metadata: (doc?.metadata as JsonObject | null) ?? null,
     file,
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }
 
@@ -80,6 +84,7 @@ export function decodeProfile(document: unknown, file: string): Profile {
   }
   check(validateProfile, doc);
   const boot = doc.boot as { kernel?: string | null; initrd?: (string | null)[] | null; args?: (string | null)[] | null } | null | undefined;
+  const warnings = strayKeyWarnings("profile", document, file);
   return {
     id: doc.id as string,
     name: (doc.name as string | null) ?? "",
@@ -88,6 +93,7 @@ export function decodeProfile(document: unknown, file: string): Profile {
     cloudId: (doc.cloud_id as string | null) ?? "",
     boot: boot ? decodeBoot(boot) : null,
     file,
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }
 

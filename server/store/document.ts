@@ -1,4 +1,5 @@
 import yaml from "js-yaml";
+import { JsonSyntaxError, lineColumn, parseGoJson } from "../render/ignition/go-json.js";
 import { STORE_LIMITS } from "./limits.js";
 
 /** A document that cannot be read, with where (JSON pointer) when known. */
@@ -32,7 +33,7 @@ export function parseDocument(text: string, format: DocumentFormat): unknown {
     try {
       value = JSON.parse(text);
     } catch (err) {
-      throw new DocumentError(`invalid JSON: ${(err as Error).message}`);
+      throw jsonSyntaxError(text, err as Error);
     }
   } else {
     try {
@@ -47,6 +48,23 @@ export function parseDocument(text: string, format: DocumentFormat): unknown {
   }
   checkShape(value);
   return value;
+}
+
+/**
+ * Where and why a JSON document does not parse, as Go's encoding/json words
+ * it, at a line and column (JSON.parse gives a character offset or an excerpt
+ * of the document, which may hold a secret).
+ */
+function jsonSyntaxError(text: string, parseError: Error): DocumentError {
+  try {
+    parseGoJson(text);
+  } catch (err) {
+    if (err instanceof JsonSyntaxError) {
+      const { line, column } = lineColumn(text, err.offset);
+      return new DocumentError(`invalid JSON at line ${line}, column ${column}: ${err.message}`);
+    }
+  }
+  return new DocumentError(`invalid JSON: ${parseError.message.replace(/\s*[\r\n]+\s*/g, " ")}`);
 }
 
 /**

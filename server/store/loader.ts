@@ -138,7 +138,10 @@ export async function loadSnapshot(dataDir: string, cache: FileCache, generation
   for (const name of listDocuments(path.join(dataDir, "groups"))) {
     const relative = `groups/${name}`;
     const group = await loadFile<Group>(relative, STORE_LIMITS.maxDocumentBytes, readDocument(relative, decodeGroup));
-    if (group) groups.push(group);
+    if (group) {
+      groups.push(group);
+      problems.push(...(group.warnings ?? []));
+    }
   }
 
   const profiles = new Map<string, Profile>();
@@ -147,7 +150,10 @@ export async function loadSnapshot(dataDir: string, cache: FileCache, generation
     if (triedProfiles.has(relative) || formatOf(relative) === undefined) return;
     triedProfiles.add(relative);
     const profile = await loadFile<Profile>(relative, STORE_LIMITS.maxDocumentBytes, readDocument(relative, decodeProfile));
-    if (profile) profiles.set(relative, profile);
+    if (profile) {
+      profiles.set(relative, profile);
+      problems.push(...(profile.warnings ?? []));
+    }
   };
   for (const name of listDocuments(path.join(dataDir, "profiles"))) await loadProfile(`profiles/${name}`);
   // Groups may name profiles in sub-folders (or, as Matchbox allows, beyond).

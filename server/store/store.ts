@@ -85,7 +85,7 @@ export class DataStore {
     const newProblems = next.problems.filter((p) => !known.has(problemKey(p)));
     const log = this.options.logger;
     for (const p of newProblems) {
-      log.error(
+      log[p.severity === "warning" ? "warn" : "error"](
         { file: p.file, pointer: p.pointer, servingLastGood: p.servingLastGood ?? false },
         `${p.file}${p.pointer ? ` ${p.pointer}` : ""}: ${p.message}${p.servingLastGood ? " (serving its last good version)" : ""}`,
       );

@@ -14,6 +14,8 @@ export interface Group extends MatchableGroup {
   readonly metadata: JsonObject | null;
   /** Data-directory-relative path, e.g. `groups/node1.json`. */
   readonly file: string;
+  /** What the file holds that Matchbox ignores (unknown keys), to report. */
+  readonly warnings?: readonly FileProblem[];
 }
 
 export interface Boot {
@@ -31,6 +33,8 @@ export interface Profile {
   /** null when the profile has no `boot` section. */
   readonly boot: Boot | null;
   readonly file: string;
+  /** What the file holds that Matchbox ignores (unknown keys), to report. */
+  readonly warnings?: readonly FileProblem[];
 }
 
 /** A problem found in one data-directory file. */

@@ -45,7 +45,7 @@ describe("read-only views on the main listener", () => {
       expect.objectContaining({ file: "profiles/broken.json", severity: "error" }),
     ]);
     expect(ready.body).not.toContain("tok-other");
-    expect(ready.body).toContain("not valid JSON");
+    expect(ready.body).toContain("invalid JSON at line 1, column 2");
     removeDir(`${s.dataDir}/groups/secret.json`);
     await eventually(async () => ((await s.server.store.reload("test")).problems.some((p) => p.file === "groups/secret.json") ? undefined : true));
   });
