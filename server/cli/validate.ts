@@ -7,17 +7,21 @@ const FLAGS: FlagSpecs = {
   "data-path": { type: "string", default: "/var/lib/matchbox", env: true, description: "Data directory to check" },
   "assets-path": { type: "string", default: "", env: true, description: "Also check that profiles' local /assets/… paths exist in this directory" },
   json: { type: "boolean", default: false, description: "Print the report as JSON" },
+  strict: { type: "boolean", default: false, description: "Exit 1 on warnings too" },
   help: { type: "boolean", default: false, description: "Print usage and exit" },
 };
 
-const USAGE = `Usage: netboot validate [-data-path DIR] [-assets-path DIR] [--json]
+const USAGE = `Usage: netboot validate [-data-path DIR] [-assets-path DIR] [--json] [--strict]
 
 Loads the data directory as the server does and reports every problem as
 FILE[:POINTER]: severity: reason — files that do not parse or fit the schema,
-duplicate ids, groups that can never match (identical selectors, several
-default groups), references to missing profiles, templates and assets, and
+keys Matchbox ignores, duplicate ids, groups that can never match (identical
+selectors, several default groups) or that Matchbox skips (a selector MAC that
+does not parse), references to missing profiles, templates and assets, and
 templates that fail to render, translate or validate for a group that uses
-them. Exits 1 when there is an error, 0 when there are only warnings.
+them, with the labels its machines send (the selector's, and those of the
+profile's URLs to that endpoint). Exits 1 when there is an error, 0 when there
+are only warnings (1 with --strict).
 
 Flags:
 ${flagUsage(FLAGS)}
@@ -58,7 +62,7 @@ export const validateCommand: Command = {
           `in ${report.groups} groups, ${report.profiles} profiles, ${report.templates} templates (${Math.round(report.durationMs)} ms)\n`,
       );
     }
-    return errors > 0 ? 1 : 0;
+    return errors > 0 || (values.strict && warnings > 0) ? 1 : 0;
   },
 };
 

@@ -47,24 +47,33 @@ function check(validate: ValidateFunction, value: unknown): void {
   if (!validate(value)) throw schemaError(validate.errors);
 }
 
-/** A group from a parsed document; throws DocumentError. `null` is an empty, catch-all group. */
+/**
+ * A group from a parsed document; throws DocumentError. `null` is an empty,
+ * catch-all group. A group whose selector MAC does not parse is returned with
+ * `skip` set and a warning, as Matchbox skips it.
+ */
 export function decodeGroup(document: unknown, file: string): Group {
   const doc = foldFields(document, GROUP_FIELDS) as Record<string, unknown> | null;
   check(validateGroup, doc);
   // Null prototype: a selector key may be any string, `__proto__` included.
   const selector: Record<string, string> = Object.create(null);
+  const warnings = strayKeyWarnings("group", document, file);
+  let skip = false;
   for (const [key, value] of Object.entries((doc?.selector as Record<string, string | null> | null) ?? {})) {
     let normalised = value ?? "";
     if (isMacKey(key)) {
       const mac = parseMac(normalised);
       if (mac === undefined) {
-        throw new DocumentError(`address ${normalised}: invalid MAC address`, `/selector/${escapePointer(key)}`);
+        // Matchbox skips such a group file (logged at info); `"mac": "disabled"` is a way to switch a group off.
+        const message = `address ${normalised}: invalid MAC address, so this group is skipped (as Matchbox skips it)`;
+        warnings.push({ file, pointer: `/selector/${escapePointer(key)}`, message, severity: "warning" });
+        skip = true;
+      } else {
+        normalised = mac;
       }
-      normalised = mac;
     }
     selector[key] = normalised;
   }
-  const warnings = strayKeyWarnings("group", document, file);
   return {
     id: (doc?.id as string | null) ?? "",
     name: (doc?.name as string | null) ?? "",
@@ -73,6 +82,7 @@ export function decodeGroup(document: unknown, file: string): Group {
     metadata: (doc?.metadata as JsonObject | null) ?? null,
     file,
     ...(warnings.length > 0 ? { warnings } : {}),
+    ...(skip ? { skip } : {}),
   };
 }
 

@@ -139,7 +139,7 @@ export async function loadSnapshot(dataDir: string, cache: FileCache, generation
     const relative = `groups/${name}`;
     const group = await loadFile<Group>(relative, STORE_LIMITS.maxDocumentBytes, readDocument(relative, decodeGroup));
     if (group) {
-      groups.push(group);
+      if (!group.skip) groups.push(group);
       problems.push(...(group.warnings ?? []));
     }
   }

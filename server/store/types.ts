@@ -16,6 +16,8 @@ export interface Group extends MatchableGroup {
   readonly file: string;
   /** What the file holds that Matchbox ignores (unknown keys), to report. */
   readonly warnings?: readonly FileProblem[];
+  /** Matchbox skips this group file (a selector MAC that does not parse): it is reported, and never matched. */
+  readonly skip?: boolean;
 }
 
 export interface Boot {

@@ -10,19 +10,37 @@ import type { Snapshot, TemplateFile } from "../store/snapshot.js";
 import type { Group, Profile, TemplateKind } from "../store/types.js";
 import { parseTemplate } from "../template/index.js";
 import type { Problem } from "./problems.js";
+import { ENDPOINT_OF_KIND, profileRequests, type ProfileRequest } from "./requests.js";
 import { TEMPLATE_FIELDS } from "./structure.js";
 
+/** What iPXE fills in for a label the URL leaves to it (`${hostname}`): any value will do, a MAC must look like one. */
+function placeholder(key: string): string {
+  return key.toLowerCase() === "mac" ? "52:54:00:00:00:00" : `example-${key}`;
+}
+
 /**
- * The labels a group's own machines send at least: its selector values. A
- * template that needs any other key fails here as it would for such a machine.
+ * The labels of a request that selects `group`: those of the profile URL the
+ * machine follows (if any), and the group's selector values, which every
+ * request that selects the group carries.
  */
-export function selectorLabels(group: Group): { labels: Map<string, string>; rawQuery: string } {
-  const keys = Object.keys(group.selector).sort(compareBytes);
+function machineRequest(group: Group, source: ProfileRequest | undefined, extra: readonly string[] = []): { labels: Map<string, string>; rawQuery: string } {
   const labels = new Map<string, string>();
-  for (const key of keys) labels.set(key, group.selector[key]!);
-  const rawQuery = keys.map((key) => `${encodeURIComponent(key)}=${encodeURIComponent(group.selector[key]!)}`).join("&");
+  for (const [key, value] of source?.labels ?? []) labels.set(key, value ?? placeholder(key));
+  for (const key of Object.keys(group.selector).sort(compareBytes)) labels.set(key, group.selector[key]!);
+  for (const key of extra) if (!labels.has(key)) labels.set(key, placeholder(key));
+  const rawQuery = [...labels].map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`).join("&");
   return { labels, rawQuery };
 }
+
+/** The request label a template asked for and did not get (`{{.request.query.hostname}}`), if that is why it failed. */
+function missingRequestLabel(err: unknown): string | undefined {
+  if (!isNetbootError(err) || err.code !== "NB_TEMPLATE") return undefined;
+  const match = /at <\.request\.query\.([^>\s.]+)>: map has no entry for key "([^"\\]*)"/.exec(err.message);
+  return match && match[1] === match[2] ? match[1] : undefined;
+}
+
+/** Most labels a template is given before it is reported as needing more than any machine sends. */
+const MAX_ADDED_LABELS = 32;
 
 type Translation = { warnings: readonly string[] } | { error: unknown };
 
@@ -51,6 +69,20 @@ function render(kind: TemplateKind, name: string, file: TemplateFile, data: Temp
   const text = renderTemplateFile(file, data);
   if (kind === "cloud") checkCloudConfig(text, file.file);
   return [];
+}
+
+/** Why a template needs labels no request of the group carries, naming them and what is sent. */
+function unsentLabels(added: readonly string[], kind: TemplateKind, profile: Profile, group: Group, source: ProfileRequest | undefined): string {
+  const names = added.map((label) => `"${label}"`).join(", ");
+  const uses = added.map((label) => `.request.query.${label}`).join(", ");
+  const needs = `needs the request label${added.length > 1 ? "s" : ""} ${names} (${uses})`;
+  const selector = Object.keys(group.selector).sort(compareBytes);
+  const fromSelector = selector.length > 0 ? `the selector's ${selector.join(", ")}` : "no selector labels";
+  if (source) {
+    const sent = source.labels.map(([key]) => key);
+    return `${needs}, which the URL in ${profile.file}:${source.pointer} does not send (it sends ${sent.length > 0 ? sent.join(", ") : "no labels"}, plus ${fromSelector})`;
+  }
+  return `${needs}, which no request is known to send: no URL in ${profile.file} points at ${ENDPOINT_OF_KIND[kind]}, and a request that selects this group carries only ${fromSelector}`;
 }
 
 function messageOf(err: unknown): string {
@@ -110,20 +142,40 @@ export function checkRendering(snapshot: Snapshot): Problem[] {
     }
     return found;
   };
+  const requests = new Map<Profile, ProfileRequest[]>();
+  const requestsOf = (profile: Profile, kind: TemplateKind): (ProfileRequest | undefined)[] => {
+    let found = requests.get(profile);
+    if (!found) requests.set(profile, (found = profileRequests(profile)));
+    const endpoint = ENDPOINT_OF_KIND[kind];
+    const matching = found.filter((r) => r.endpoint === endpoint);
+    // No URL of the profile points there: only the selector's labels are sure to come.
+    return matching.length > 0 ? matching : [undefined];
+  };
   for (const group of snapshot.groups) {
     if (group.profile === "") continue;
     if (!profiles.has(group.profile)) profiles.set(group.profile, snapshot.profileFor(group.profile));
     const profile = profiles.get(group.profile);
     if (!profile) continue;
-    const { labels, rawQuery } = selectorLabels(group);
-    let data: TemplateData | undefined;
     for (const { kind, name, file } of templatesOf(profile)) {
       rendered.add(file);
-      data ??= templateData(group, labels, rawQuery);
-      try {
-        for (const warning of render(kind, name, file, data, translations)) findings.add(file.file, "warning", warning, group.file);
-      } catch (err) {
-        findings.add(file.file, "error", messageOf(err), group.file);
+      for (const source of requestsOf(profile, kind)) {
+        // A label the template needs and the request lacks is added (and reported), so that what else the template does is checked too.
+        const added: string[] = [];
+        for (;;) {
+          const { labels, rawQuery } = machineRequest(group, source, added);
+          try {
+            for (const warning of render(kind, name, file, templateData(group, labels, rawQuery), translations)) findings.add(file.file, "warning", warning, group.file);
+          } catch (err) {
+            const label = missingRequestLabel(err);
+            if (label !== undefined && !labels.has(label) && added.length < MAX_ADDED_LABELS) {
+              added.push(label);
+              continue;
+            }
+            findings.add(file.file, "error", messageOf(err), group.file);
+          }
+          break;
+        }
+        if (added.length > 0) findings.add(file.file, "warning", unsentLabels(added, kind, profile, group, source), group.file);
       }
     }
   }

@@ -15,7 +15,7 @@ const EXPECTED: [string, RegExp][] = [
   ["cloud/not-cloud.tmpl: error: ", /^for groups\/bad-cloud\.json: rendered text is neither a #cloud-config nor a #! script$/],
   ["generic/env.tmpl: error: ", /^for groups\/missing-key\.json: .*map has no entry for key "hostname"/],
   ["generic/unparsable.tmpl: error: ", /unexpected EOF/],
-  ["groups/bad-mac.json:/selector/mac: error: ", /not-a-mac: invalid MAC address/],
+  ["groups/bad-mac.json:/selector/mac: warning: ", /^address not-a-mac: invalid MAC address, so this group is skipped \(as Matchbox skips it\)$/],
   ["groups/broken-json.json: error: ", /^invalid JSON/],
   ["groups/broken-profile.json:/profile: error: ", /^profile "broken" is invalid \(see profiles\/broken\.yaml\)$/],
   ["groups/default.json: error: ", /^multiple default groups .*groups\/default-again\.yaml takes precedence/],
@@ -49,22 +49,27 @@ describe("netboot validate", () => {
       expect(line.startsWith(prefix), `line ${i}: ${line}`).toBe(true);
       expect(line.slice(prefix.length)).toMatch(reason);
     });
-    expect(summary).toMatch(/^16 errors, 5 warnings in 18 groups, 11 profiles, 8 templates \(\d+ ms\)$/);
+    expect(summary).toMatch(/^15 errors, 6 warnings in 18 groups, 11 profiles, 8 templates \(\d+ ms\)$/);
     expect(code).toBe(1);
   });
 
   it("checks assets only when given an assets directory", async () => {
     const { stdout } = await runCommand(validateCommand, ["-data-path", PLANTED]);
     expect(stdout).not.toContain("/assets/os/missing.img");
-    expect(stdout).toMatch(/^14 errors, 5 warnings/m);
+    expect(stdout).toMatch(/^13 errors, 6 warnings/m);
   });
 
   it("reports as JSON with --json", async () => {
     const { code, stdout } = await runCommand(validateCommand, ["--data-path=" + PLANTED, "--json"]);
     const report = JSON.parse(stdout) as { problems: { file: string; pointer?: string; severity: string; reason: string }[]; errors: number; warnings: number };
     expect(code).toBe(1);
-    expect(report.errors).toBe(14);
-    expect(report.problems).toContainEqual({ file: "groups/bad-mac.json", pointer: "/selector/mac", severity: "error", reason: "address not-a-mac: invalid MAC address" });
+    expect(report.errors).toBe(13);
+    expect(report.problems).toContainEqual({
+      file: "groups/bad-mac.json",
+      pointer: "/selector/mac",
+      severity: "warning",
+      reason: "address not-a-mac: invalid MAC address, so this group is skipped (as Matchbox skips it)",
+    });
   });
 
   it("exits 0 when there are only warnings, and on a clean directory", async () => {
@@ -90,7 +95,7 @@ describe("netboot validate", () => {
     expect(ok.code).toBe(0);
   });
 
-  it("renders a template once per group with that group's selector values as labels", async () => {
+  it("renders a template once per group with that group's selector values as labels, and warns about labels no request sends", async () => {
     const dir = makeDataDir({
       "groups/with-uuid.json": json({ id: "u", profile: "p", selector: { uuid: "1234" } }),
       "groups/mac-only.json": json({ id: "m", profile: "p", selector: { mac: "52:54:00:00:00:0c" } }),
@@ -99,9 +104,13 @@ describe("netboot validate", () => {
     });
     made.push(dir);
     const { code, stdout } = await runCommand(validateCommand, ["-data-path", dir]);
-    expect(stdout.split("\n")[0]).toMatch(/^generic\/g: error: for groups\/mac-only\.json: .*map has no entry for key "uuid"/);
+    expect(stdout.split("\n")[0]).toBe(
+      'generic/g: warning: for groups/mac-only.json: needs the request label "uuid" (.request.query.uuid), which no request is known to send: ' +
+        "no URL in profiles/p.json points at /generic, and a request that selects this group carries only the selector's mac",
+    );
     expect(stdout).not.toContain("with-uuid");
-    expect(code).toBe(1);
+    expect(code).toBe(0);
+    expect((await runCommand(validateCommand, ["-data-path", dir, "--strict"])).code).toBe(1);
   });
 
   it("refuses a data path that is not a directory", async () => {
