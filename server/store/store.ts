@@ -82,7 +82,9 @@ export class DataStore {
     const next = await loadSnapshot(this.dataDir, this.cache, (previous?.generation ?? 0) + 1);
     const durationMs = performance.now() - started;
     const known = new Set((previous?.problems ?? []).map(problemKey));
-    const newProblems = next.problems.filter((p) => !known.has(problemKey(p)));
+    // A warning is the same object for as long as its file is unchanged (the loader keeps what it read): logged once per file version.
+    const earlier = new Set(previous?.problems ?? []);
+    const newProblems = next.problems.filter((p) => (p.severity === "warning" ? !earlier.has(p) : !known.has(problemKey(p))));
     const log = this.options.logger;
     for (const p of newProblems) {
       log[p.severity === "warning" ? "warn" : "error"](

@@ -62,6 +62,12 @@ describe("keys Matchbox ignores", () => {
     ]);
     // Nothing about them is logged as an error.
     expect(s.logs.filter((l) => (l.level as number) >= 50)).toEqual([]);
+    // A new version of the file that keeps the key is reported again, once.
+    writeFileSync(path.join(s.dataDir, "profiles/typo.json"), json({ id: "typo", boot: { kernal: "/assets/vmlinuz2" } }));
+    await s.server.store.reload("edited");
+    await s.server.store.reload("unchanged");
+    const typo = s.logs.filter((l) => l.level === PINO_WARN && l.file === "profiles/typo.json");
+    expect(typo).toHaveLength(2);
   });
 
   it("are reported by netboot validate, which still exits 0 for them", async () => {
