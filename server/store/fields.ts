@@ -109,5 +109,36 @@ export function strayKeys(kind: "group" | "profile", document: unknown): StrayKe
     }
   };
   walk(document, kind === "group" ? GROUP : PROFILE, "", "");
-  return found;
+  return kind === "group" ? withSelectorHints(document, found) : found;
+}
+
+/** The value of the field a document's keys set (Go: the last key that folds to it wins), and that key. */
+function fieldValue(document: object, field: string): { key: string; value: unknown } | undefined {
+  let last: { key: string; value: unknown } | undefined;
+  for (const [key, value] of Object.entries(document)) if (foldKey(key) === field) last = { key, value };
+  return last;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+
+/**
+ * A selector that slipped out of place leaves the group with an empty one: a
+ * catch-all. Says so where a stray key was meant for the selector, and flags a
+ * `selector` indented into `metadata` (valid template data, so not unknown).
+ */
+function withSelectorHints(document: unknown, found: StrayKey[]): StrayKey[] {
+  if (!isObject(document)) return found;
+  const selector = fieldValue(document, "selector")?.value;
+  const catchAll = !isObject(selector) || Object.keys(selector).length === 0;
+  const metadata = fieldValue(document, "metadata");
+  if (isObject(metadata?.value) && isObject(metadata.value.selector)) {
+    found.push({
+      pointer: `/${escapePointer(metadata.key)}/selector`,
+      message: `"selector" inside metadata is template data, not the group's selector (did you mean /selector?)`,
+    });
+  }
+  if (!catchAll) return found;
+  return found.map((stray) =>
+    /did you mean \/selector[/?]/.test(stray.message) ? { ...stray, message: `${stray.message}; as written, this group's selector is empty, so it matches every machine` } : stray,
+  );
 }

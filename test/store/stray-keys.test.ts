@@ -53,7 +53,7 @@ describe("keys Matchbox ignores", () => {
     await s.server.store.reload("test");
     const warnings = s.logs.filter((l) => l.level === PINO_WARN && typeof l.file === "string").map((l) => l.msg);
     expect(warnings.sort()).toEqual([
-      'groups/indent.yaml /mac: unknown key "mac" is ignored (did you mean /selector/mac?)',
+      'groups/indent.yaml /mac: unknown key "mac" is ignored (did you mean /selector/mac?); as written, this group\'s selector is empty, so it matches every machine',
       'groups/typo.json /metadta: unknown key "metadta" is ignored (did you mean /metadata?)',
       'profiles/flat.json /cmdline: unknown key "cmdline" is ignored (Matchbox dropped cmdline in v0.7.0; kernel arguments go in /boot/args)',
       'profiles/flat.json /kernel: unknown key "kernel" is ignored (did you mean /boot/kernel?)',
@@ -74,15 +74,29 @@ describe("keys Matchbox ignores", () => {
     const dir = makeDataDir(FILES);
     cleanups.push(() => removeDir(dir));
     const { code, stdout } = await runCommand(validateCommand, ["-data-path", dir]);
-    const lines = stdout.split("\n").filter((l) => l.includes("unknown key"));
+    const lines = stdout.split("\n").filter((l) => l.includes("did you mean") || l.includes("unknown key"));
     expect(lines).toEqual([
-      'groups/indent.yaml:/mac: warning: unknown key "mac" is ignored (did you mean /selector/mac?)',
+      'groups/indent.yaml:/mac: warning: unknown key "mac" is ignored (did you mean /selector/mac?); as written, this group\'s selector is empty, so it matches every machine',
       'groups/typo.json:/metadta: warning: unknown key "metadta" is ignored (did you mean /metadata?)',
       'profiles/flat.json:/cmdline: warning: unknown key "cmdline" is ignored (Matchbox dropped cmdline in v0.7.0; kernel arguments go in /boot/args)',
       'profiles/flat.json:/kernel: warning: unknown key "kernel" is ignored (did you mean /boot/kernel?)',
       'profiles/typo.json:/boot/kernal: warning: unknown key "kernal" is ignored (did you mean /boot/kernel?)',
       'profiles/upper.json:/Boot/inıtrd: warning: unknown key "inıtrd" is ignored (did you mean /boot/initrd?)',
     ]);
+    expect(code).toBe(0);
+  });
+
+  it("a selector indented into metadata is reported (it is template data there, and the group matches every machine)", async () => {
+    const dir = makeDataDir({
+      "groups/nested.yaml": "id: nested\nprofile: p\nmetadata:\n  hostname: n\n  selector:\n    serial: NESTED\n",
+      "profiles/p.json": json({ id: "p", boot: { kernel: "/k" } }),
+    });
+    cleanups.push(() => removeDir(dir));
+    const { code, stdout } = await runCommand(validateCommand, ["-data-path", dir]);
+    expect(stdout.split("\n")[0]).toBe(
+      'groups/nested.yaml:/metadata/selector: warning: "selector" inside metadata is template data, not the group\'s selector (did you mean /selector?); ' +
+        "as written, this group's selector is empty, so it matches every machine",
+    );
     expect(code).toBe(0);
   });
 
