@@ -17,6 +17,12 @@ export const SERVE_FLAGS: FlagSpecs = {
   "web-key-file": { type: "string", default: "/etc/matchbox/ssl/server.key", env: true, description: "HTTPS private key" },
   "key-ring-path": { type: "string", default: "", env: true, description: "OpenPGP key ring for signatures (not supported by netboot)" },
   "debug-address": { type: "string", default: "", env: true, description: "Serve the read-only views (/explain, /machines, /metrics) on this address instead of the main one; 'off' disables them" },
+  "max-connections": {
+    type: "string",
+    default: "",
+    env: true,
+    description: "Most client connections open at once on the main listener (when full, the longest-idle one is closed for a new one); unset: derived from the open-files limit (RLIMIT_NOFILE)",
+  },
   "wireguard-status-file": { type: "string", default: "", env: true, description: "Status file written by the WireGuard sidecar (`netboot wireguard up --status-file`) whose peers /metrics reports; preferred over -wireguard-interface in a pod, where netboot cannot read the interface" },
   "wireguard-interface": { type: "string", default: "", env: true, description: "WireGuard interface whose peers /metrics reports (read with `wg show <interface> dump`; '' disables)" },
   "shutdown-grace": { type: "string", default: "30s", env: true, description: "How long SIGTERM waits for in-flight requests (e.g. 30s, 500ms)" },
@@ -52,6 +58,8 @@ export interface ServeConfig {
   tls: { certFile: string; keyFile: string } | undefined;
   /** "main": on the main listener; "off": disabled; else a separate listener. */
   debugViews: "main" | "off" | ListenAddress;
+  /** Most client connections open at once on the main listener; undefined: derived from the open-files limit. */
+  maxConnections?: number;
   shutdownGraceMs: number;
   /** WireGuard interface whose peers /metrics reports, when set. */
   wireguardInterface?: string;
@@ -116,9 +124,16 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     tls = { certFile, keyFile };
   }
 
+  const listen = parseListenAddress(values.address as string, "-address");
   const debugFlag = values["debug-address"] as string;
   const debugViews: ServeConfig["debugViews"] =
     debugFlag === "" ? "main" : debugFlag === "off" ? "off" : parseListenAddress(debugFlag, "-debug-address");
+  const maxConnectionsFlag = values["max-connections"] as string;
+  let maxConnections: number | undefined;
+  if (maxConnectionsFlag !== "") {
+    maxConnections = Number(maxConnectionsFlag);
+    if (!/^\d+$/.test(maxConnectionsFlag) || maxConnections < 1) throw new UsageError(`invalid -max-connections "${maxConnectionsFlag}": want a number of connections, at least 1`);
+  }
 
   const unsupported: string[] = [];
   if (values["rpc-address"]) unsupported.push("-rpc-address (Matchbox's gRPC API): manage the data directory's files instead");
@@ -127,12 +142,13 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   return {
     kind: "serve",
     config: {
-      listen: parseListenAddress(values.address as string, "-address"),
+      listen,
       dataPath: path.resolve(dataPath),
       assetsPath: assetsFlag === "" ? undefined : path.resolve(assetsFlag),
       logLevel: level,
       tls,
       debugViews,
+      ...(maxConnections === undefined ? {} : { maxConnections }),
       shutdownGraceMs: parseDuration(values["shutdown-grace"] as string, "-shutdown-grace"),
       ...(values["wireguard-interface"] ? { wireguardInterface: values["wireguard-interface"] as string } : {}),
       ...(values["wireguard-status-file"] ? { wireguardStatusFile: path.resolve(values["wireguard-status-file"] as string) } : {}),
