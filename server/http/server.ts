@@ -54,7 +54,7 @@ function shedLogger(logger: Logger, count: (action: ShedAction) => void): (actio
 
 /** Loads the data directory and starts listening (and, with `-debug-address HOST:PORT`, a second listener for the views). */
 export async function startServer(config: ServeConfig, logger: Logger, https?: { key: Buffer; cert: Buffer }): Promise<RunningServer> {
-  const timeline = new BootTimeline();
+  const timeline = new BootTimeline({ keepQueryValues: config.recordQueryValues ?? false });
   let store: DataStore | undefined;
   const maxConnections = config.maxConnections ?? defaultMaxConnections();
   const metrics = new NetbootMetrics({
