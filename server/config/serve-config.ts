@@ -1,4 +1,5 @@
 import { statSync } from "node:fs";
+import { isIPv4, isIPv6 } from "node:net";
 import path from "node:path";
 import { parseFlags, type FlagSpecs, UsageError } from "./flags.js";
 
@@ -16,7 +17,25 @@ export const SERVE_FLAGS: FlagSpecs = {
   "web-cert-file": { type: "string", default: "/etc/matchbox/ssl/server.crt", env: true, description: "HTTPS certificate" },
   "web-key-file": { type: "string", default: "/etc/matchbox/ssl/server.key", env: true, description: "HTTPS private key" },
   "key-ring-path": { type: "string", default: "", env: true, description: "OpenPGP key ring for signatures (not supported by netboot)" },
-  "debug-address": { type: "string", default: "", env: true, description: "Serve the read-only views (/explain, /machines, /metrics) on this address instead of the main one; 'off' disables them" },
+  "debug-address": {
+    type: "string",
+    default: "",
+    env: true,
+    description:
+      "Where the read-only views (/explain, /machines, /metrics) are served: HOST:PORT for a listener of their own, 'main' for the main listener, 'off' for nowhere; unset: the main listener when -address is a loopback address, else nowhere",
+  },
+  "record-query-values": {
+    type: "boolean",
+    default: false,
+    env: true,
+    description: "Keep every query value of the requests in the boot timeline (/machines); by default only mac, uuid, arch and os values are kept and the others read ***",
+  },
+  "max-connections": {
+    type: "string",
+    default: "",
+    env: true,
+    description: "Most client connections open at once on the main listener (when full, the longest-idle one is closed for a new one); unset: derived from the open-files limit (RLIMIT_NOFILE)",
+  },
   "wireguard-status-file": { type: "string", default: "", env: true, description: "Status file written by the WireGuard sidecar (`netboot wireguard up --status-file`) whose peers /metrics reports; preferred over -wireguard-interface in a pod, where netboot cannot read the interface" },
   "wireguard-interface": { type: "string", default: "", env: true, description: "WireGuard interface whose peers /metrics reports (read with `wg show <interface> dump`; '' disables)" },
   "shutdown-grace": { type: "string", default: "30s", env: true, description: "How long SIGTERM waits for in-flight requests (e.g. 30s, 500ms)" },
@@ -52,6 +71,10 @@ export interface ServeConfig {
   tls: { certFile: string; keyFile: string } | undefined;
   /** "main": on the main listener; "off": disabled; else a separate listener. */
   debugViews: "main" | "off" | ListenAddress;
+  /** Keep every query value in the boot timeline (default: only the identifying ones). */
+  recordQueryValues?: boolean;
+  /** Most client connections open at once on the main listener; undefined: derived from the open-files limit. */
+  maxConnections?: number;
   shutdownGraceMs: number;
   /** WireGuard interface whose peers /metrics reports, when set. */
   wireguardInterface?: string;
@@ -76,6 +99,14 @@ export function parseDuration(text: string, flag: string): number {
   if (!match) throw new UsageError(`invalid ${flag} "${text}": want a duration such as 30s or 500ms`);
   const factor = { ms: 1, s: 1000, m: 60_000 }[match[2] as "ms" | "s" | "m"];
   return Number(match[1]) * factor;
+}
+
+/** Whether a listen host is reachable only from this machine (or pod). */
+export function isLoopback(host: string): boolean {
+  if (host === "localhost") return true;
+  if (isIPv4(host)) return host.startsWith("127.");
+  if (isIPv6(host)) return host === "::1" || /^::ffff:127\./i.test(host);
+  return false;
 }
 
 function isDirectory(p: string): boolean {
@@ -116,9 +147,17 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     tls = { certFile, keyFile };
   }
 
+  const listen = parseListenAddress(values.address as string, "-address");
   const debugFlag = values["debug-address"] as string;
+  // The views name every machine that booted and the requests it sent: on a boot network anyone could read them.
   const debugViews: ServeConfig["debugViews"] =
-    debugFlag === "" ? "main" : debugFlag === "off" ? "off" : parseListenAddress(debugFlag, "-debug-address");
+    debugFlag === "" ? (isLoopback(listen.host) ? "main" : "off") : debugFlag === "main" || debugFlag === "off" ? debugFlag : parseListenAddress(debugFlag, "-debug-address");
+  const maxConnectionsFlag = values["max-connections"] as string;
+  let maxConnections: number | undefined;
+  if (maxConnectionsFlag !== "") {
+    maxConnections = Number(maxConnectionsFlag);
+    if (!/^\d+$/.test(maxConnectionsFlag) || maxConnections < 1) throw new UsageError(`invalid -max-connections "${maxConnectionsFlag}": want a number of connections, at least 1`);
+  }
 
   const unsupported: string[] = [];
   if (values["rpc-address"]) unsupported.push("-rpc-address (Matchbox's gRPC API): manage the data directory's files instead");
@@ -127,12 +166,14 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   return {
     kind: "serve",
     config: {
-      listen: parseListenAddress(values.address as string, "-address"),
+      listen,
       dataPath: path.resolve(dataPath),
       assetsPath: assetsFlag === "" ? undefined : path.resolve(assetsFlag),
       logLevel: level,
       tls,
       debugViews,
+      recordQueryValues: values["record-query-values"] as boolean,
+      ...(maxConnections === undefined ? {} : { maxConnections }),
       shutdownGraceMs: parseDuration(values["shutdown-grace"] as string, "-shutdown-grace"),
       ...(values["wireguard-interface"] ? { wireguardInterface: values["wireguard-interface"] as string } : {}),
       ...(values["wireguard-status-file"] ? { wireguardStatusFile: path.resolve(values["wireguard-status-file"] as string) } : {}),

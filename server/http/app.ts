@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import fastifyStatic from "@fastify/static";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from "fastify";
 import type { Logger } from "pino";
 import { labelsFromQuery } from "../match/labels.js";
 import { oneLine } from "../errors.js";
@@ -49,6 +49,29 @@ function countPairs(rawQuery: string): number {
   return pairs;
 }
 
+/**
+ * A fastify server factory whose node server carries every connection limit
+ * (fastify's own timeout options do not apply to a server it did not create).
+ * Every listener of the process is made with it.
+ */
+export function limitedServerFactory(tls?: { key: Buffer; cert: Buffer }): FastifyServerFactory {
+  return (handler) =>
+    // A TLS handshake gets no longer than request headers do.
+    tls ? https.createServer({ ...SERVER_LIMITS, handshakeTimeout: HTTP_LIMITS.headersTimeoutMs, ...tls }, handler) : http.createServer(SERVER_LIMITS, handler);
+}
+
+const SERVER_LIMITS = {
+  headersTimeout: HTTP_LIMITS.headersTimeoutMs,
+  requestTimeout: HTTP_LIMITS.requestTimeoutMs,
+  keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
+  // How often Node checks the two timeouts above (default 30 s: a slow-loris would get far more time).
+  connectionsCheckingInterval: 1000,
+  maxHeaderSize: HTTP_LIMITS.maxHeaderBytes,
+};
+
+/** Paths match exactly, and a path parameter is no longer than a URL may be. */
+export const ROUTER_OPTIONS = { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: HTTP_LIMITS.maxUrlBytes };
+
 const MACHINE_ROUTES: Record<string, MachineHandler> = { ...bootRoutes, ...templateRoutes };
 
 /**
@@ -59,25 +82,13 @@ const MACHINE_ROUTES: Record<string, MachineHandler> = { ...bootRoutes, ...templ
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const logger = options.logger as unknown as FastifyBaseLogger;
   const app = Fastify({
-    // Our own server object carries every connection limit (fastify's own timeout
-    // options do not apply to a server it did not create).
-    serverFactory: (handler) => {
-      const limits = {
-        headersTimeout: HTTP_LIMITS.headersTimeoutMs,
-        requestTimeout: HTTP_LIMITS.requestTimeoutMs,
-        keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
-        // How often Node checks the two timeouts above (default 30 s: a slow-loris would get far more time).
-        connectionsCheckingInterval: 1000,
-        maxHeaderSize: HTTP_LIMITS.maxHeaderBytes,
-      };
-      return options.https ? https.createServer({ ...limits, ...options.https }, handler) : http.createServer(limits, handler);
-    },
+    serverFactory: limitedServerFactory(options.https),
     loggerInstance: logger,
     // One log line per request is written by the onResponse hook below instead.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: false,
     forceCloseConnections: false,
-    routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: HTTP_LIMITS.maxUrlBytes },
+    routerOptions: ROUTER_OPTIONS,
   });
 
   // Request bodies mean nothing to a boot server (Matchbox ignores them): never parse one.

@@ -5,7 +5,8 @@ import { NetbootMetrics, statusFilePeers, wgDumpPeers } from "../observe/metrics
 import { BootTimeline } from "../observe/timeline.js";
 import { DataStore } from "../store/store.js";
 import { Explainer } from "../validate/explain.js";
-import { buildApp, type ResponseInfo } from "./app.js";
+import { buildApp, limitedServerFactory, ROUTER_OPTIONS, type ResponseInfo } from "./app.js";
+import { ConnectionGuard, DEBUG_MAX_CONNECTIONS, defaultMaxConnections, type ShedAction } from "./connections.js";
 import { healthRoutes, machineByPath, MACHINES_PREFIX, viewRoutes, type ViewHandler } from "./views.js";
 
 export interface RunningServer {
@@ -28,27 +29,45 @@ function urlOf(app: FastifyInstance, listen: ListenAddress, scheme: string): str
   return `${scheme}://${host}:${port}`;
 }
 
-/** A small app of its own for the read-only views, when they listen apart from the machines. */
+/** A small app of its own for the read-only views, when they listen apart from the machines (with the same limits). */
 async function buildDebugApp(views: Record<string, ViewHandler>, byPath: ViewHandler): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false });
+  const app = Fastify({ logger: false, serverFactory: limitedServerFactory(), routerOptions: ROUTER_OPTIONS });
   for (const [url, handler] of Object.entries(views)) app.route({ method: "GET", url, handler });
   app.route({ method: "GET", url: `${MACHINES_PREFIX}*`, handler: byPath });
   return app;
 }
 
+/** Logs the first connection shed, then at most one summary a minute while the limit is being hit. */
+function shedLogger(logger: Logger, count: (action: ShedAction) => void): (action: ShedAction, address: string) => void {
+  let since: Record<string, number> = {};
+  let lastLog = 0;
+  return (action, address) => {
+    count(action);
+    since[action] = (since[action] ?? 0) + 1;
+    const now = Date.now();
+    if (now - lastLog < 60_000) return;
+    logger.warn({ ...since, lastAddress: address }, "connection limit reached (-max-connections): connections closed or refused");
+    since = {};
+    lastLog = now;
+  };
+}
+
 /** Loads the data directory and starts listening (and, with `-debug-address HOST:PORT`, a second listener for the views). */
 export async function startServer(config: ServeConfig, logger: Logger, https?: { key: Buffer; cert: Buffer }): Promise<RunningServer> {
-  const timeline = new BootTimeline();
+  const timeline = new BootTimeline({ keepQueryValues: config.recordQueryValues ?? false });
   let store: DataStore | undefined;
+  const maxConnections = config.maxConnections ?? defaultMaxConnections();
   const metrics = new NetbootMetrics({
     snapshot: () => store?.current,
     machinesTracked: () => timeline.machineCount,
+    connections: { open: () => guard.openConnections, limit: maxConnections },
     ...(config.wireguardStatusFile
       ? { wireguard: { interface: config.wireguardInterface ?? "wg0", peers: statusFilePeers(config.wireguardStatusFile) } }
       : config.wireguardInterface
         ? { wireguard: { interface: config.wireguardInterface, peers: wgDumpPeers(config.wireguardInterface) } }
         : {}),
   });
+  const guard = new ConnectionGuard(maxConnections, shedLogger(logger, (action) => metrics.observeShed(action)));
   store = await DataStore.open(config.dataPath, { logger, onReload: (result) => metrics.observeReload(result) });
   const explainer = await Explainer.create(store);
 
@@ -60,6 +79,7 @@ export async function startServer(config: ServeConfig, logger: Logger, https?: {
   const byPath = machineByPath(timeline);
   const extraRoutes = { ...healthRoutes(store), ...(config.debugViews === "main" ? views : {}) };
   const app = await buildApp({ store, assetsPath: config.assetsPath, logger, https, onResponse, extraRoutes });
+  guard.watch(app.server);
   if (config.debugViews === "main") app.route({ method: "GET", url: `${MACHINES_PREFIX}*`, handler: byPath });
   await app.listen({ host: config.listen.host, port: config.listen.port });
   const url = urlOf(app, config.listen, https ? "https" : "http");
@@ -68,6 +88,7 @@ export async function startServer(config: ServeConfig, logger: Logger, https?: {
   let debugUrl: string | undefined;
   if (typeof config.debugViews === "object") {
     debugApp = await buildDebugApp(views, byPath);
+    new ConnectionGuard(DEBUG_MAX_CONNECTIONS).watch(debugApp.server);
     try {
       await debugApp.listen({ host: config.debugViews.host, port: config.debugViews.port });
     } catch (err) {
@@ -77,7 +98,7 @@ export async function startServer(config: ServeConfig, logger: Logger, https?: {
     }
     debugUrl = urlOf(debugApp, config.debugViews, "http");
   }
-  logger.info({ url, debugViews: debugUrl ?? config.debugViews, dataPath: config.dataPath, assetsPath: config.assetsPath ?? null }, "listening");
+  logger.info({ url, debugViews: debugUrl ?? config.debugViews, maxConnections: guard.limit, dataPath: config.dataPath, assetsPath: config.assetsPath ?? null }, "listening");
 
   const openStore = store;
   return {

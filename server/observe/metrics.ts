@@ -41,6 +41,8 @@ export interface MetricsOptions {
   /** The snapshot in service, read at scrape time. */
   snapshot: () => Snapshot | undefined;
   machinesTracked?: () => number;
+  /** Open client connections of the main listener, and how many it allows. */
+  connections?: { open: () => number; limit: number };
   wireguard?: { interface: string; peers: PeerSource };
   /** Clock for handshake ages (seconds since the epoch). */
   nowSeconds?: () => number;
@@ -61,6 +63,7 @@ export class NetbootMetrics {
   private readonly reloads: Counter<"result">;
   private readonly reloadProblems: Counter;
   private readonly reloadDuration: Histogram;
+  private readonly shed: Counter<"action">;
   private peerRead: Promise<PeerStatus[] | undefined> | undefined;
 
   constructor(options: MetricsOptions) {
@@ -144,6 +147,25 @@ export class NetbootMetrics {
       });
     }
 
+    this.shed = new Counter({
+      name: "netboot_http_connections_shed_total",
+      help: "Connections closed or refused to stay within -max-connections, by action (closed-idle, closed-busiest, refused).",
+      labelNames: ["action"],
+      registers,
+    });
+    if (options.connections) {
+      const { open, limit } = options.connections;
+      new Gauge({
+        name: "netboot_http_connections",
+        help: "Client connections open on the main listener.",
+        registers,
+        collect() {
+          this.set(open());
+        },
+      });
+      new Gauge({ name: "netboot_http_connections_limit", help: "Client connections the main listener allows at once (-max-connections).", registers }).set(limit);
+    }
+
     if (options.wireguard) this.registerWireGuard(options.wireguard, now);
   }
 
@@ -197,6 +219,11 @@ export class NetbootMetrics {
       const result = !info.completed ? "aborted" : info.status < 400 ? "ok" : "error";
       this.boots.inc({ stage, result });
     }
+  }
+
+  /** Counts a connection closed or refused to stay within the connection limit. */
+  observeShed(action: string): void {
+    this.shed.inc({ action });
   }
 
   /** Counts one load of the data directory. */

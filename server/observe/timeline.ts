@@ -1,4 +1,5 @@
 import type { ResponseInfo } from "../http/app.js";
+import { percentDecode } from "../util/percent.js";
 
 /** What part of a network boot a request was. */
 export type BootStage = "boot-script" | "ipxe" | "grub" | "asset" | "ignition" | "metadata" | "generic" | "cloud";
@@ -66,27 +67,82 @@ export interface TimelineOptions {
   attributionWindowMs?: number;
   /** Unlabelled requests held per address until a labelled request claims them (`/boot.ipxe` comes before `/ipxe`). */
   pendingPerAddress?: number;
+  /**
+   * Memory the whole record may hold, as estimated per entry (strings at two
+   * bytes a character, plus each object's overhead); past it, the least
+   * recently seen machines and addresses are forgotten first.
+   */
+  maxBytes?: number;
+  /** Keep every query value in URLs and labels; by default only the identifying ones (IDENTIFYING_LABELS) are kept. */
+  keepQueryValues?: boolean;
 }
 
-/** Longest URL kept in an event: a machine's 8 KiB query, 64 times over 2048 machines, would be a gigabyte. */
+/** Longest URL kept in an event. */
 const MAX_URL_CHARS = 512;
 /** Labels kept per machine, and the longest value kept of each. */
 const MAX_LABELS = 32;
 const MAX_LABEL_CHARS = 256;
+/** Query keys whose values are kept by default: they name the machine or the stage of its boot; other values read `***`. */
+const IDENTIFYING_LABELS: ReadonlySet<string> = new Set(["mac", "uuid", "arch", "os"]);
+const REDACTED = "***";
 
-function clip(text: string, max: number): string {
-  return text.length > max ? text.slice(0, max - 1) + "…" : text;
+/** Estimated heap bytes of an event, or of a label, beyond its strings. */
+const EVENT_OVERHEAD_BYTES = 320;
+const LABEL_OVERHEAD_BYTES = 64;
+const MACHINE_OVERHEAD_BYTES = 512;
+const ADDRESS_OVERHEAD_BYTES = 256;
+const stringBytes = (text: string | null) => (text === null ? 0 : 2 * text.length);
+
+/**
+ * A copy of `text` that shares no memory with it. V8 keeps a substring (from
+ * slice, split, a regular expression) as a view of its parent, so a 100-byte
+ * label cut from an 8 KiB URL would keep the whole URL alive.
+ */
+function own(text: string): string {
+  return Buffer.from(text, "utf16le").toString("utf16le");
 }
 
-function clipLabels(labels: Record<string, string> | undefined): Record<string, string> {
+function clip(text: string, max: number): string {
+  return own(text.length > max ? text.slice(0, max - 1) + "…" : text);
+}
+
+function identifying(key: string): boolean {
+  return IDENTIFYING_LABELS.has(key.toLowerCase());
+}
+
+/** A URL with every non-empty query value `***` except the identifying ones (keys, in their original spelling, stay). */
+function redactQuery(url: string): string {
+  const q = url.indexOf("?");
+  if (q === -1) return url;
+  const pairs = url.slice(q + 1).split("&").map((pair) => {
+    const eq = pair.indexOf("=");
+    if (eq === -1 || eq === pair.length - 1) return pair;
+    const key = pair.slice(0, eq);
+    return identifying(percentDecode(key, true) ?? key) ? pair : `${key}=${REDACTED}`;
+  });
+  return url.slice(0, q + 1) + pairs.join("&");
+}
+
+function clipLabels(labels: Record<string, string> | undefined, keepValues: boolean): Record<string, string> {
   const kept: Record<string, string> = {};
   if (!labels) return kept;
   let count = 0;
   for (const key in labels) {
     if (count++ === MAX_LABELS) break;
-    kept[clip(key, MAX_LABEL_CHARS)] = clip(labels[key]!, MAX_LABEL_CHARS);
+    const value = labels[key]!;
+    kept[clip(key, MAX_LABEL_CHARS)] = keepValues || value === "" || identifying(key) ? clip(value, MAX_LABEL_CHARS) : REDACTED;
   }
   return kept;
+}
+
+function labelsBytes(labels: Record<string, string>): number {
+  let bytes = 0;
+  for (const key in labels) bytes += LABEL_OVERHEAD_BYTES + stringBytes(key) + stringBytes(labels[key]!);
+  return bytes;
+}
+
+function eventBytes(event: BootEvent): number {
+  return EVENT_OVERHEAD_BYTES + stringBytes(event.url) + stringBytes(event.remoteAddress) + stringBytes(event.method);
 }
 
 const DEFAULTS: Required<TimelineOptions> = {
@@ -95,6 +151,8 @@ const DEFAULTS: Required<TimelineOptions> = {
   maxAddresses: 4096,
   attributionWindowMs: 15 * 60 * 1000,
   pendingPerAddress: 8,
+  maxBytes: 32 * 1024 * 1024,
+  keepQueryValues: false,
 };
 
 /** A fixed-size ring of the latest items. */
@@ -104,10 +162,16 @@ class Ring<T> {
 
   constructor(private readonly capacity: number) {}
 
-  push(item: T): void {
+  /** Adds the item; returns the one it overwrote, if any. */
+  push(item: T): T | undefined {
+    let overwritten: T | undefined;
     if (this.items.length < this.capacity) this.items.push(item);
-    else this.items[this.next] = item;
+    else {
+      overwritten = this.items[this.next];
+      this.items[this.next] = item;
+    }
     this.next = (this.next + 1) % this.capacity;
+    return overwritten;
   }
 
   /** Oldest first. */
@@ -143,7 +207,10 @@ class Lru<K, V> {
   private newest: LruNode<K, V> | undefined;
   private oldest: LruNode<K, V> | undefined;
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly onEvict: (value: V) => void,
+  ) {}
 
   get(key: K): V | undefined {
     return this.map.get(key)?.value;
@@ -164,11 +231,21 @@ class Lru<K, V> {
     if (this.newest) this.newest.newer = node;
     this.newest = node;
     this.oldest ??= node;
-    if (this.map.size > this.capacity && this.oldest) {
-      const evicted = this.oldest;
-      this.unlink(evicted);
-      this.map.delete(evicted.key);
-    }
+    if (this.map.size > this.capacity) this.evictOldest();
+  }
+
+  /** The least recently used value. */
+  get oldestValue(): V | undefined {
+    return this.oldest?.value;
+  }
+
+  /** Forgets the least recently used entry. */
+  evictOldest(): void {
+    const evicted = this.oldest;
+    if (!evicted) return;
+    this.unlink(evicted);
+    this.map.delete(evicted.key);
+    this.onEvict(evicted.value);
   }
 
   private unlink(node: LruNode<K, V>): void {
@@ -199,14 +276,25 @@ interface Machine {
   lastSeen: number;
   last: BootEvent;
   events: Ring<BootEvent>;
+  /** Estimated bytes held: labels and events. */
+  bytes: number;
+}
+
+interface PendingEvent {
+  event: BootEvent;
+  atMs: number;
 }
 
 interface AddressState {
+  address: string;
   /** The machine whose labelled request came last from this address, and when. */
   machineId: string | undefined;
   labelledAt: number;
+  lastSeen: number;
   /** Unlabelled requests not yet claimed by a machine. */
-  pending: Ring<{ event: BootEvent; atMs: number }>;
+  pending: Ring<PendingEvent>;
+  /** Estimated bytes held by the pending events. */
+  bytes: number;
 }
 
 function labelCaseInsensitive(labels: Record<string, string> | undefined, name: string): string | undefined {
@@ -221,21 +309,29 @@ function labelCaseInsensitive(labels: Record<string, string> | undefined, name: 
  * carry neither and are attributed by client address: assets to the machine
  * whose labelled request last came from that address, `/boot.ipxe` to the
  * next one (it is what leads a machine to send its labels). Every call does a
- * bounded amount of work and never waits.
+ * bounded amount of work and never waits. What it holds is bounded in count
+ * (machines, events, addresses) and in estimated bytes (`maxBytes`), and every
+ * string it keeps is its own copy, never a view of a request's URL.
  */
 export class BootTimeline {
   private readonly options: Required<TimelineOptions>;
   private readonly machines: Lru<string, Machine>;
   private readonly addresses: Lru<string, AddressState>;
+  private heldBytes = 0;
 
   constructor(options: TimelineOptions = {}) {
     this.options = { ...DEFAULTS, ...options };
-    this.machines = new Lru(this.options.maxMachines);
-    this.addresses = new Lru(this.options.maxAddresses);
+    this.machines = new Lru(this.options.maxMachines, (machine) => (this.heldBytes -= machine.bytes));
+    this.addresses = new Lru(this.options.maxAddresses, (address) => (this.heldBytes -= address.bytes));
   }
 
   get machineCount(): number {
     return this.machines.size;
+  }
+
+  /** Estimated bytes the record holds (at most `maxBytes` once a call returns). */
+  get bytes(): number {
+    return this.heldBytes;
   }
 
   /** Records one answered request; returns its stage, or undefined when it is not part of a boot. */
@@ -247,61 +343,101 @@ export class BootTimeline {
     const mac = labelCaseInsensitive(labels, "mac") ?? null;
     const uuid = labelCaseInsensitive(labels, "uuid") ?? null;
     const machineId = mac ?? (uuid === null ? undefined : `uuid:${uuid}`);
+    const url = this.options.keepQueryValues ? info.url : redactQuery(info.url);
     const event: BootEvent = {
       at: info.at.toISOString(),
       stage,
-      method: info.method,
-      url: clip(info.url, MAX_URL_CHARS),
+      method: own(info.method),
+      url: clip(url, MAX_URL_CHARS),
       status: info.status,
       bytes: info.bytes,
       durationMs: Math.round(info.durationMs * 10) / 10,
       completed: info.completed,
       attributedBy: machineId === undefined ? "address" : "labels",
-      remoteAddress: info.remoteAddress,
+      remoteAddress: own(info.remoteAddress),
     };
 
-    let address = this.addresses.get(info.remoteAddress);
-    if (!address) address = { machineId: undefined, labelledAt: 0, pending: new Ring(this.options.pendingPerAddress) };
-    this.addresses.touch(info.remoteAddress, address);
+    let address = this.addresses.get(event.remoteAddress);
+    if (!address) {
+      address = { address: event.remoteAddress, machineId: undefined, labelledAt: 0, lastSeen: atMs, pending: new Ring(this.options.pendingPerAddress), bytes: 0 };
+      this.resize(address, ADDRESS_OVERHEAD_BYTES + stringBytes(address.address));
+    }
+    address.lastSeen = atMs;
+    this.addresses.touch(address.address, address);
 
     if (machineId !== undefined) {
       const machine = this.machineFor(machineId, mac, uuid, atMs, event);
-      machine.labels = clipLabels(labels);
-      if (info.outcome.group !== undefined) machine.group = info.outcome.group;
-      if (info.outcome.profile !== undefined) machine.profile = info.outcome.profile;
+      const kept = clipLabels(labels, this.options.keepQueryValues);
+      this.resize(machine, labelsBytes(kept) - labelsBytes(machine.labels));
+      machine.labels = kept;
+      // Copies: a name parsed from a data file may be a view of the whole file.
+      if (info.outcome.group !== undefined) machine.group = clip(info.outcome.group, MAX_LABEL_CHARS);
+      if (info.outcome.profile !== undefined) machine.profile = clip(info.outcome.profile, MAX_LABEL_CHARS);
       // Unlabelled requests that came just before from the same address led here.
       for (const held of address.pending.toArray()) {
-        if (atMs - held.atMs <= this.options.attributionWindowMs) machine.events.push(held.event);
+        if (atMs - held.atMs <= this.options.attributionWindowMs) this.pushEvent(machine, held.event);
       }
+      this.resize(address, -this.pendingBytes(address));
       address.pending.clear();
-      machine.events.push(event);
-      address.machineId = machineId;
+      this.pushEvent(machine, event);
+      address.machineId = machine.id;
       address.labelledAt = atMs;
-      return stage;
-    }
-
-    const owner = address.machineId === undefined ? undefined : this.machines.get(address.machineId);
-    const recent = owner !== undefined && atMs - address.labelledAt <= this.options.attributionWindowMs;
-    if (stage === "asset" && recent) {
-      owner.events.push(event);
-      owner.last = event;
-      owner.lastSeen = atMs;
-      this.machines.touch(owner.id, owner);
     } else {
-      address.pending.push({ event, atMs });
+      const owner = address.machineId === undefined ? undefined : this.machines.get(address.machineId);
+      const recent = owner !== undefined && atMs - address.labelledAt <= this.options.attributionWindowMs;
+      if (stage === "asset" && recent) {
+        this.pushEvent(owner, event);
+        owner.last = event;
+        owner.lastSeen = atMs;
+        this.machines.touch(owner.id, owner);
+      } else {
+        const overwritten = address.pending.push({ event, atMs });
+        this.resize(address, eventBytes(event) - (overwritten ? eventBytes(overwritten.event) : 0));
+      }
     }
+    this.trim();
     return stage;
+  }
+
+  private pendingBytes(address: AddressState): number {
+    let bytes = 0;
+    for (const held of address.pending.toArray()) bytes += eventBytes(held.event);
+    return bytes;
+  }
+
+  private pushEvent(machine: Machine, event: BootEvent): void {
+    const overwritten = machine.events.push(event);
+    this.resize(machine, eventBytes(event) - (overwritten ? eventBytes(overwritten) : 0));
+  }
+
+  private resize(entry: { bytes: number }, delta: number): void {
+    entry.bytes += delta;
+    this.heldBytes += delta;
+  }
+
+  /** Forgets the least recently seen machines and addresses until the record fits its byte budget. */
+  private trim(): void {
+    while (this.heldBytes > this.options.maxBytes && this.machines.size + this.addresses.size > 1) {
+      const machine = this.machines.oldestValue;
+      const address = this.addresses.oldestValue;
+      if (machine && (!address || machine.lastSeen <= address.lastSeen)) this.machines.evictOldest();
+      else this.addresses.evictOldest();
+    }
   }
 
   private machineFor(id: string, mac: string | null, uuid: string | null, atMs: number, event: BootEvent): Machine {
     let machine = this.machines.get(id);
     if (!machine) {
-      machine = { id, mac, uuid, labels: {}, group: null, profile: null, lastSeen: atMs, last: event, events: new Ring(this.options.eventsPerMachine) };
+      machine = { id: own(id), mac, uuid, labels: {}, group: null, profile: null, lastSeen: atMs, last: event, events: new Ring(this.options.eventsPerMachine), bytes: 0 };
+      this.resize(machine, MACHINE_OVERHEAD_BYTES + stringBytes(machine.id) + stringBytes(mac) + stringBytes(uuid));
     }
-    if (uuid !== null) machine.uuid = uuid;
+    if (uuid !== null && uuid !== machine.uuid) {
+      this.resize(machine, stringBytes(uuid) - stringBytes(machine.uuid));
+      machine.uuid = uuid;
+    }
     machine.lastSeen = atMs;
     machine.last = event;
-    this.machines.touch(id, machine);
+    this.machines.touch(machine.id, machine);
     return machine;
   }
 

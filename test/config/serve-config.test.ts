@@ -63,4 +63,28 @@ describe("serve flags (Matchbox's names and rules)", () => {
   it("warns about Matchbox features netboot does not serve", () => {
     expect(config(["-data-path", data, "-assets-path=", "-rpc-address", "0.0.0.0:8081"]).unsupported[0]).toMatch(/gRPC/);
   });
+
+  it("serves the views on the main listener only when it is a loopback address, unless told where", () => {
+    const views = (...argv: string[]) => config(["-data-path", data, "-assets-path=", ...argv]).debugViews;
+    expect(views("-address", "127.0.0.1:8080")).toBe("main");
+    expect(views("-address", "127.0.0.53:8080")).toBe("main");
+    expect(views("-address", "[::1]:8080")).toBe("main");
+    expect(views("-address", "localhost:8080")).toBe("main");
+    expect(views("-address", "0.0.0.0:8080")).toBe("off");
+    expect(views("-address", ":8080")).toBe("off");
+    expect(views("-address", "[::]:8080")).toBe("off");
+    expect(views("-address", "192.0.2.10:8080")).toBe("off");
+    expect(views("-address", "0.0.0.0:8080", "-debug-address", "main")).toBe("main");
+    expect(views("-address", "127.0.0.1:8080", "-debug-address", "off")).toBe("off");
+    expect(views("-address", "0.0.0.0:8080", "-debug-address", "127.0.0.1:9090")).toEqual({ host: "127.0.0.1", port: 9090 });
+    expect(config(["-data-path", data, "-assets-path="], { MATCHBOX_ADDRESS: "0.0.0.0:8080", MATCHBOX_DEBUG_ADDRESS: "main" }).debugViews).toBe("main");
+  });
+
+  it("keeps query values out of the timeline unless -record-query-values, and takes a connection limit", () => {
+    expect(config(["-data-path", data, "-assets-path="]).recordQueryValues).toBe(false);
+    expect(config(["-data-path", data, "-assets-path=", "-record-query-values"]).recordQueryValues).toBe(true);
+    expect(config(["-data-path", data, "-assets-path="]).maxConnections).toBeUndefined();
+    expect(config(["-data-path", data, "-assets-path=", "-max-connections", "300"]).maxConnections).toBe(300);
+    for (const bad of ["0", "-1", "1.5", "many"]) expect(() => config(["-data-path", data, "-assets-path=", `-max-connections=${bad}`])).toThrow(/-max-connections/);
+  });
 });

@@ -7,6 +7,22 @@ import { HttpSocket, sleep } from "./support/http-socket.js";
 
 const KERNEL = Buffer.alloc(256 * 1024, 0x4b);
 
+/** Sends request headers one byte every 250 ms; resolves how long the server let that go on (bounded by `giveUpMs`). */
+async function trickleHeaders(url: string, giveUpMs: number): Promise<{ closed: boolean; afterMs: number }> {
+  const loris = await HttpSocket.connect(url);
+  const started = Date.now();
+  try {
+    loris.write("GET /metrics HTTP/1.1\r\nHost: test\r\nX-Slow: ");
+    while (!loris.isClosed && Date.now() - started < giveUpMs) {
+      loris.write("a");
+      await sleep(250);
+    }
+    return { closed: loris.isClosed, afterMs: Date.now() - started };
+  } finally {
+    loris.close();
+  }
+}
+
 describe("request limits", () => {
   let s: TestServer;
   beforeAll(async () => {
@@ -115,5 +131,29 @@ describe("request limits", () => {
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     await bootScriptStillServed();
+  });
+});
+
+describe("request limits of the views' own listener (-debug-address)", () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({ files: bootableFiles(), debugViews: { host: "127.0.0.1", port: 0 } });
+  });
+  afterAll(() => s.close());
+
+  it(
+    "cuts off a client that sends its headers slower than the header timeout, as the main listener does",
+    async () => {
+      const { closed, afterMs } = await trickleHeaders(s.server.debugUrl!, HTTP_LIMITS.headersTimeoutMs + 3000);
+      expect(closed, `slow client still connected after ${afterMs} ms`).toBe(true);
+      expect(afterMs).toBeGreaterThanOrEqual(HTTP_LIMITS.headersTimeoutMs - 500);
+      expect((await fetch(`${s.server.debugUrl}/metrics`)).status).toBe(200);
+    },
+    HTTP_LIMITS.headersTimeoutMs + 15_000,
+  );
+
+  it("answers oversized headers and URLs there with a 4xx", async () => {
+    const big = await rawRequest(s.server.debugUrl!, `GET /metrics HTTP/1.1\r\nHost: test\r\nX-Big: ${"y".repeat(HTTP_LIMITS.maxHeaderBytes)}\r\nConnection: close\r\n\r\n`);
+    expect(big.status).toBe(431);
   });
 });

@@ -145,6 +145,36 @@ describe("read-only views on the main listener", () => {
   });
 });
 
+describe("query values in the boot timeline", () => {
+  const secretRequest = `/ipxe?mac=${MAC}&os=installed&arch=x86_64&token=hunter2-secret&hostname=node1.lab`;
+
+  it("shows the identifying values (mac, uuid, arch, os) and *** for the others, by default", async () => {
+    const s = await startTestServer({ files: FILES });
+    try {
+      expect((await s.get(secretRequest)).status).toBe(200);
+      const machine = JSON.parse((await s.get(`/machines/${MAC}`)).body) as { labels: Record<string, string>; timeline: { url: string }[] };
+      expect(machine.timeline.map((e) => e.url)).toEqual([`/ipxe?mac=${MAC}&os=installed&arch=x86_64&token=***&hostname=***`]);
+      expect(machine.labels).toEqual({ mac: MAC, os: "installed", arch: "x86_64", token: "***", hostname: "***" });
+      const everything = (await s.get("/machines")).body + (await s.get(`/machines?mac=${MAC}`)).body + (await s.get("/metrics")).body;
+      expect(everything).not.toContain("hunter2");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("shows every value with -record-query-values", async () => {
+    const s = await startTestServer({ files: FILES, recordQueryValues: true });
+    try {
+      await s.get(secretRequest);
+      const machine = JSON.parse((await s.get(`/machines/${MAC}`)).body) as { labels: Record<string, string>; timeline: { url: string }[] };
+      expect(machine.timeline[0]!.url).toBe(secretRequest);
+      expect(machine.labels.token).toBe("hunter2-secret");
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe("read-only views on a separate listener (-debug-address)", () => {
   let s: TestServer;
   beforeAll(async () => {

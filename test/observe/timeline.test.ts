@@ -1,6 +1,12 @@
+import vm from "node:vm";
+import v8 from "node:v8";
 import { describe, expect, it } from "vitest";
 import type { ResponseInfo } from "../../server/http/app.js";
+import { labelsFromQuery, rawQueryOf } from "../../server/match/labels.js";
 import { BootTimeline } from "../../server/observe/timeline.js";
+
+v8.setFlagsFromString("--expose-gc");
+const collectGarbage = vm.runInNewContext("gc") as () => void;
 
 let clock = Date.parse("2026-01-01T00:00:00Z");
 
@@ -94,7 +100,7 @@ describe("boot timeline", () => {
   });
 
   it("keeps long URLs and labels short, so the bounds hold in bytes too", () => {
-    const timeline = new BootTimeline();
+    const timeline = new BootTimeline({ keepQueryValues: true });
     const long = "x".repeat(8000);
     const labels: Record<string, string> = { mac: "52:54:00:00:00:08" };
     for (let i = 0; i < 100; i++) labels[`k${i}`] = long;
@@ -104,6 +110,57 @@ describe("boot timeline", () => {
     expect(machine.timeline[0]!.url.endsWith("…")).toBe(true);
     expect(Object.keys(machine.labels)).toHaveLength(32);
     expect(Math.max(...Object.values(machine.labels).map((v) => v.length))).toBe(256);
+  });
+
+  it("keeps only mac, uuid, arch and os values of a query unless told to keep them all", () => {
+    const url = "/ipxe?MAC=52-54-00-00-00-09&uuid=u-1&arch=x86_64&os=installed&token=s3cret&hostname=node9&empty=&flag&to%6Ben=s3cret";
+    const labels = Object.fromEntries(labelsFromQuery(rawQueryOf(url)).labels);
+    const redacted = new BootTimeline();
+    redacted.record(response("/ipxe", url, "192.0.2.9", labels));
+    const machine = redacted.get("52:54:00:00:00:09")!;
+    expect(machine.timeline[0]!.url).toBe("/ipxe?MAC=52-54-00-00-00-09&uuid=u-1&arch=x86_64&os=installed&token=***&hostname=***&empty=&flag&to%6Ben=***");
+    expect(machine.labels).toEqual({ MAC: "52:54:00:00:00:09", uuid: "u-1", arch: "x86_64", os: "installed", token: "***", hostname: "***", empty: "", flag: "" });
+    expect(JSON.stringify(machine)).not.toContain("s3cret");
+
+    const kept = new BootTimeline({ keepQueryValues: true });
+    kept.record(response("/ipxe", url, "192.0.2.9", labels));
+    expect(kept.get("52:54:00:00:00:09")!.timeline[0]!.url).toBe(url);
+    expect(kept.get("52:54:00:00:00:09")!.labels.token).toBe("s3cret");
+  });
+
+  it("stays within its byte budget, forgetting the least recently seen machines and addresses first", () => {
+    const maxBytes = 256 * 1024;
+    const timeline = new BootTimeline({ maxBytes, keepQueryValues: true });
+    const macs = Array.from({ length: 400 }, (_, i) => `52:54:00:00:${(i >> 8).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}`);
+    for (const [i, mac] of macs.entries()) {
+      const address = `198.51.100.${i % 200}`;
+      timeline.record(asset(address, `held-${i}-${"x".repeat(400)}`));
+      timeline.record(response("/ipxe", `/ipxe?mac=${mac}&pad=${"p".repeat(600)}`, address, { mac, pad: "q".repeat(300) }));
+      expect(timeline.bytes).toBeLessThanOrEqual(maxBytes);
+    }
+    expect(timeline.bytes).toBeGreaterThan(maxBytes / 2);
+    const kept = timeline.list().map((m) => m.id);
+    expect(kept.length).toBeLessThan(macs.length);
+    expect(kept).toEqual(macs.slice(-kept.length).reverse());
+    expect(timeline.get(macs.at(-1)!)!.timeline.map((e) => e.stage)).toEqual(["asset", "ipxe"]);
+  });
+
+  it("holds copies of what it keeps, never views of the request's much longer URL", () => {
+    const timeline = new BootTimeline({ keepQueryValues: true, maxBytes: 1024 ** 3 });
+    const machines = 1000;
+    collectGarbage();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < machines; i++) {
+      const mac = `52:54:00:01:${(i >> 8).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}`;
+      // Labels cut from the URL, as the app parses them: each is a view of the URL's 8 KiB.
+      const url = `/ipxe?mac=${mac}&uuid=${"u".repeat(20)}-${i}&pad=${String(i).padEnd(8000, "p")}`;
+      timeline.record(response("/ipxe", url, "192.0.2.7", Object.fromEntries(labelsFromQuery(rawQueryOf(url)).labels)));
+    }
+    collectGarbage();
+    const retainedPerMachine = (process.memoryUsage().heapUsed - before) / machines;
+    expect(timeline.machineCount).toBe(machines);
+    // About 2 KiB each (a 512-character URL, labels of at most 256 characters); a kept view would hold 8 KiB more.
+    expect(retainedPerMachine).toBeLessThan(4096);
   });
 
   it("records a boot storm in constant time per request", () => {

@@ -28,6 +28,8 @@ export async function startTestServer(options: {
   assetsPath?: string | null;
   /** Where the read-only views are served (default: on the main listener). */
   debugViews?: ServeConfig["debugViews"];
+  /** Keep every query value in the boot timeline (-record-query-values). */
+  recordQueryValues?: boolean;
 }): Promise<TestServer> {
   const dataDir = options.dataDir ?? makeDataDir(options.files ?? {});
   const logs: Record<string, unknown>[] = [];
@@ -44,6 +46,7 @@ export async function startTestServer(options: {
     logLevel: "debug",
     tls: undefined,
     debugViews: options.debugViews ?? "main",
+    recordQueryValues: options.recordQueryValues ?? false,
     shutdownGraceMs: 1000,
     unsupported: [],
   };

@@ -1,10 +1,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 
-function statusField(name: string): number {
-  const match = new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(readFileSync("/proc/self/status", "utf8"));
-  if (!match) throw new Error(`no ${name} in /proc/self/status`);
+function statusField(name: string, pid: number | "self" = "self"): number {
+  const match = new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  if (!match) throw new Error(`no ${name} in /proc/${pid}/status`);
   return Number(match[1]) * 1024;
 }
+
+/** The highest resident set size another process has had (VmHWM), in bytes. */
+export const peakResidentBytesOf = (pid: number) => statusField("VmHWM", pid);
 
 /** Current resident set size of this process, in bytes. */
 export const residentBytes = () => statusField("VmRSS");
