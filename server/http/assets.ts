@@ -2,7 +2,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { SendOptions } from "@fastify/static";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { encodePathForLocation } from "./canonical.js";
+import { escapePath } from "./canonical.js";
 import { sendNotFound } from "./respond.js";
 
 export const ASSETS_PREFIX = "/assets/";
@@ -61,7 +61,7 @@ export async function serveAsset(request: FastifyRequest, reply: FastifyReply, a
     if (target !== realRoot && !target.startsWith(realRoot + path.sep)) return sendNotFound(reply, "refused path");
     if (!relative.endsWith("/") && (await fs.stat(target)).isDirectory()) {
       const query = request.url.includes("?") ? request.url.slice(request.url.indexOf("?")) : "";
-      return reply.redirect(encodePathForLocation(ASSETS_PREFIX + relative + "/") + query, 301);
+      return reply.redirect(escapePath(ASSETS_PREFIX + relative + "/") + query, 301);
     }
   }
   // A folder is answered with its index.html when it has one, else a listing (as Go's file server).
