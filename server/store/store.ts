@@ -61,6 +61,8 @@ export class DataStore {
   private readonly cache = new FileCache();
   private watchers = new Map<string, FSWatcher>();
   private debounce: NodeJS.Timeout | undefined;
+  /** performance.now() of the first change event the pending debounce waits on. */
+  private firstEventAt: number | undefined;
   private poll: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
   /** Loads in a row that could not read everything (for the retry backoff). */
@@ -223,10 +225,17 @@ export class DataStore {
     this.poll.unref();
   }
 
+  /** Reloads once change events have been quiet for a moment, and at most a little after the first of them. */
   private scheduleReload(): void {
     if (!this.watching) return;
+    const now = performance.now();
+    this.firstEventAt ??= now;
     clearTimeout(this.debounce);
-    this.debounce = setTimeout(() => this.reloadSoon("change"), STORE_TIMING.debounceMs);
+    const delay = Math.max(0, Math.min(STORE_TIMING.debounceMs, this.firstEventAt + STORE_TIMING.maxDebounceMs - now));
+    this.debounce = setTimeout(() => {
+      this.firstEventAt = undefined;
+      this.reloadSoon("change");
+    }, delay);
     this.debounce.unref();
   }
 

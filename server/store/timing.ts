@@ -1,7 +1,9 @@
 /** How the store waits for changes to settle and retries what it could not read (milliseconds). */
 export const STORE_TIMING = {
-  /** Editors write in several steps: a change event starts a reload once events have been quiet this long. */
+  /** A change event starts a reload once events have been quiet this long… */
   debounceMs: 100,
+  /** …and at most this long after the first event, however many follow (a file rewritten non-stop must not hold back the others). */
+  maxDebounceMs: 300,
   /**
    * A changed file is read once it has not changed for this long (its
    * modification time, or what two looks apart saw): a file written in place,
