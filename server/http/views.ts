@@ -27,7 +27,10 @@ export function machineId(text: string): string {
 /**
  * Liveness and readiness; always on the main listener, where probes look. The
  * server listens only once a snapshot is loaded, so readiness is never false:
- * what it adds is the detail of the snapshot in service.
+ * what it adds is the detail of the snapshot in service, and `status`
+ * "degraded" while any file or folder is a problem (broken, or unreadable and
+ * served from its last good version). Failing the probe then would take the
+ * last good configuration out of service too.
  */
 export function healthRoutes(store: DataStore): Record<string, ViewHandler> {
   return {
@@ -37,6 +40,7 @@ export function healthRoutes(store: DataStore): Record<string, ViewHandler> {
       // A rejected file does not make the server unready: the rest (and the file's last good version) is served.
       return sendJson(reply, 200, {
         ready: true,
+        status: snapshot.problems.length === 0 ? "ok" : "degraded",
         generation: snapshot.generation,
         loadedAt: snapshot.loadedAt.toISOString(),
         groups: snapshot.groups.length,
@@ -48,6 +52,7 @@ export function healthRoutes(store: DataStore): Record<string, ViewHandler> {
           severity: p.severity,
           message: withoutExcerpt(p.message),
           servingLastGood: p.servingLastGood ?? false,
+          ...(p.unreadable ? { unreadable: true } : {}),
         })),
       });
     },

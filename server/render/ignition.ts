@@ -9,6 +9,23 @@ export function isRawIgnition(ignitionId: string): boolean {
   return ignitionId.endsWith(".ign") || ignitionId.endsWith(".ignition");
 }
 
+/** A raw Ignition file parsed, validated and serialised once (the loader does it as it reads the file). */
+function canonicalOf(file: TemplateFile): { json: string } | { error: unknown } {
+  return file.memo("canonical-ignition", () => {
+    try {
+      return { json: canonicalIgnition(file.text, file.file) };
+    } catch (error) {
+      return { error };
+    }
+  });
+}
+
+/** Why a raw Ignition file does not parse or validate, or undefined when it does. */
+export function rawIgnitionError(file: TemplateFile): unknown {
+  const result = canonicalOf(file);
+  return "error" in result ? result.error : undefined;
+}
+
 export interface IgnitionResult {
   json: string;
   warnings: readonly string[];
@@ -21,13 +38,7 @@ export interface IgnitionResult {
  */
 export function renderIgnition(ignitionId: string, file: TemplateFile, data: TemplateData): IgnitionResult {
   if (isRawIgnition(ignitionId)) {
-    const result = file.memo<{ json: string } | { error: unknown }>("canonical-ignition", () => {
-      try {
-        return { json: canonicalIgnition(file.text, file.file) };
-      } catch (error) {
-        return { error };
-      }
-    });
+    const result = canonicalOf(file);
     if ("error" in result) throw result.error;
     return { json: result.json, warnings: [] };
   }

@@ -5,15 +5,26 @@ import type { TemplateData } from "./template-data.js";
 
 type Parsed = { template: GoTemplate } | { error: NetbootError };
 
-/** Renders a data-directory template (parsed once per snapshot) with a machine's data. */
-export function renderTemplateFile(file: TemplateFile, data: TemplateData): string {
-  const parsed = file.memo<Parsed>("go-template", () => {
+/** A data-directory template parsed once (the loader parses it as it reads the file). */
+function parsedTemplate(file: TemplateFile): Parsed {
+  return file.memo<Parsed>("go-template", () => {
     try {
       return { template: parseTemplate(file.file, file.text) };
     } catch (err) {
       return { error: templateError(err) };
     }
   });
+}
+
+/** Why a template file does not parse, or undefined when it does. */
+export function templateParseError(file: TemplateFile): NetbootError | undefined {
+  const parsed = parsedTemplate(file);
+  return "error" in parsed ? parsed.error : undefined;
+}
+
+/** Renders a data-directory template (parsed once per snapshot) with a machine's data. */
+export function renderTemplateFile(file: TemplateFile, data: TemplateData): string {
+  const parsed = parsedTemplate(file);
   if ("error" in parsed) throw parsed.error;
   try {
     return parsed.template.execute(data);

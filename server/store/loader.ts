@@ -1,94 +1,24 @@
-import { readdirSync, readFileSync, statSync, type Stats } from "node:fs";
 import path from "node:path";
 import { compareBytes } from "../match/group.js";
+import { isRawIgnition, rawIgnitionError } from "../render/ignition.js";
+import { templateParseError } from "../render/template.js";
 import { decodeGroup, decodeProfile } from "./decode.js";
 import { DocumentError, formatOf, parseDocument } from "./document.js";
+import { FileCache, type CheckFile, type Outcome, type ReadFile } from "./file-cache.js";
 import { STORE_LIMITS } from "./limits.js";
 import { dataRelativePath } from "./paths.js";
 import { profileCandidates, Snapshot, TemplateFile } from "./snapshot.js";
 import type { FileProblem, Group, Profile, TemplateKind } from "./types.js";
 
-interface Outcome<T> {
-  value?: T;
-  problem?: FileProblem;
+export { FileCache } from "./file-cache.js";
+
+export interface LoadOptions {
+  /** Leave files changed within the last moments for a later load (reloads on change); the start and explicit reloads read everything. */
+  settle?: boolean;
 }
 
-interface CacheEntry {
-  stamp: string;
-  outcome: Outcome<unknown>;
-}
-
-/**
- * What earlier loads learned about each file: unchanged files (same inode,
- * size and times) are not read again, and the last good version of a file that
- * has since broken keeps being served.
- */
-export class FileCache {
-  private entries = new Map<string, CacheEntry>();
-  private lastGood = new Map<string, unknown>();
-  private seen = new Set<string>();
-
-  /** Starts a load: files not seen by its end are forgotten. */
-  beginLoad(): void {
-    this.seen = new Set();
-  }
-
-  endLoad(): void {
-    for (const file of this.entries.keys()) if (!this.seen.has(file)) this.entries.delete(file);
-    for (const file of this.lastGood.keys()) if (!this.seen.has(file)) this.lastGood.delete(file);
-  }
-
-  load<T>(absolute: string, relative: string, stats: Stats, maxBytes: number, read: (text: string) => T): Outcome<T> {
-    this.seen.add(absolute);
-    const stamp = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
-    const cached = this.entries.get(absolute);
-    if (cached && cached.stamp === stamp) return cached.outcome as Outcome<T>;
-    let outcome: Outcome<T>;
-    try {
-      // Refused before reading: a huge file never sits in memory whole.
-      if (stats.size > maxBytes) throw new DocumentError(`file is larger than ${maxBytes} bytes`);
-      const text = readFileSync(absolute, "utf8");
-      const value = read(text);
-      this.lastGood.set(absolute, value);
-      outcome = { value };
-    } catch (err) {
-      const problem = toProblem(err, relative);
-      if (this.lastGood.has(absolute)) {
-        outcome = { value: this.lastGood.get(absolute) as T, problem: { ...problem, servingLastGood: true } };
-      } else {
-        outcome = { problem };
-      }
-    }
-    this.entries.set(absolute, { stamp, outcome });
-    return outcome;
-  }
-}
-
-function toProblem(err: unknown, file: string): FileProblem {
-  if (err instanceof DocumentError) {
-    return { file, pointer: err.pointer, message: err.message, severity: "error" };
-  }
-  const e = err as NodeJS.ErrnoException;
-  return { file, message: e.code ? `cannot read: ${e.code}` : String(e.message ?? err), severity: "error" };
-}
-
-function statFile(absolute: string): Stats | undefined {
-  try {
-    const stats = statSync(absolute, { throwIfNoEntry: false });
-    return stats?.isFile() ? stats : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Names of the group or profile documents in a folder, in byte order; none if it does not exist. */
-function listDocuments(directory: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(directory);
-  } catch {
-    return [];
-  }
+/** Names of the group or profile documents in a listing, in byte order. */
+function documentNames(names: readonly string[]): string[] {
   // `..data` and `..2024_…` are a Kubernetes ConfigMap volume's internals.
   return names.filter((name) => !name.startsWith("..") && formatOf(name) !== undefined).sort(compareBytes);
 }
@@ -108,39 +38,82 @@ function pacer(): () => Promise<void> {
   };
 }
 
-function readDocument<T>(relative: string, decode: (doc: unknown, file: string) => T): (text: string) => T {
+/**
+ * A group or profile document. An empty YAML file, or one holding nothing but
+ * comments or `null`, is never a document (YAML would read it as `null`, an
+ * empty catch-all group): it is what a file being written looks like. Only
+ * Matchbox's JSON `null` is an (empty) group; an empty JSON file does not parse.
+ */
+function readDocument<T>(relative: string, decode: (doc: unknown, file: string) => T): ReadFile<T> {
   const format = formatOf(relative)!;
-  return (text) => decode(parseDocument(text, format), relative);
+  return (text) => {
+    if (format === "yaml" && text.trim() === "") throw new DocumentError("the file is empty");
+    const document = parseDocument(text, format);
+    if (document === null && format === "yaml") throw new DocumentError("the document is empty (only comments, or null)");
+    return decode(document, relative);
+  };
+}
+
+/** How a profile uses a template file: as a Go template, or as raw Ignition. */
+type TemplateUse = "go-template" | "raw-ignition";
+
+/** The reason without the file name it starts with (the problem names the file). */
+function withoutFile(message: string, file: string): string {
+  return message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
+}
+
+/** A template must parse for every use profiles make of it before it replaces its last good version. */
+function checkTemplate(relative: string, uses: ReadonlySet<TemplateUse>): CheckFile<TemplateFile> {
+  return (file) => {
+    if (file.text.trim() === "") return new DocumentError("the file is empty");
+    for (const use of uses) {
+      const error = use === "raw-ignition" ? rawIgnitionError(file) : templateParseError(file);
+      if (error !== undefined) return new DocumentError(withoutFile(error instanceof Error ? error.message : String(error), relative));
+    }
+    return undefined;
+  };
 }
 
 /**
  * Reads the data directory into a new snapshot: every group document in
  * `groups/`, every profile in `profiles/` plus any other profile a group
- * names, and every template a profile names.
+ * names, and every template a profile names. A file that breaks, or that
+ * cannot be read, keeps its last good version in service; a folder that
+ * cannot be listed keeps its last listing. Every such file or folder is a
+ * problem of the snapshot.
  */
-export async function loadSnapshot(dataDir: string, cache: FileCache, generation: number): Promise<Snapshot> {
-  cache.beginLoad();
-  const problems: FileProblem[] = [];
-  const collect = <T>(outcome: Outcome<T>): T | undefined => {
-    if (outcome.problem) problems.push(outcome.problem);
-    return outcome.value;
+export async function loadSnapshot(dataDir: string, cache: FileCache, generation: number, options: LoadOptions = {}): Promise<Snapshot> {
+  cache.beginLoad(options);
+  // One problem per file (or folder) and reason, however many paths led to it.
+  const problems = new Map<string, FileProblem>();
+  const report = (problem: FileProblem) => {
+    const key = `${problem.file}\0${problem.pointer ?? ""}\0${problem.message}`;
+    const known = problems.get(key);
+    if (!known) problems.set(key, problem);
+    else if (problem.servingLastGood && !known.servingLastGood) problems.set(key, { ...known, servingLastGood: true });
+  };
+  const collect = <T>(outcome: Outcome<T> | undefined): T | undefined => {
+    if (outcome?.problem) report(outcome.problem);
+    return outcome?.value;
   };
   const pace = pacer();
-  const loadFile = async <T>(relative: string, maxBytes: number, read: (text: string) => T): Promise<T | undefined> => {
+  const loadFile = async <T>(relative: string, maxBytes: number, read: ReadFile<T>, check?: { key: string; check: CheckFile<T> }): Promise<T | undefined> => {
     await pace();
-    const absolute = path.join(dataDir, relative);
-    const stats = statFile(absolute);
-    if (!stats) return undefined;
-    return collect(cache.load(absolute, relative, stats, maxBytes, read));
+    return collect(cache.load(path.join(dataDir, relative), relative, maxBytes, read, check));
+  };
+  const listDocuments = (folder: string): string[] => {
+    const listing = cache.list(path.join(dataDir, folder), folder);
+    if (listing.problem) report(listing.problem);
+    return documentNames(listing.names);
   };
 
   const groups: Group[] = [];
-  for (const name of listDocuments(path.join(dataDir, "groups"))) {
+  for (const name of listDocuments("groups")) {
     const relative = `groups/${name}`;
     const group = await loadFile<Group>(relative, STORE_LIMITS.maxDocumentBytes, readDocument(relative, decodeGroup));
     if (group) {
       if (!group.skip) groups.push(group);
-      problems.push(...(group.warnings ?? []));
+      for (const warning of group.warnings ?? []) report(warning);
     }
   }
 
@@ -152,17 +125,17 @@ export async function loadSnapshot(dataDir: string, cache: FileCache, generation
     const profile = await loadFile<Profile>(relative, STORE_LIMITS.maxDocumentBytes, readDocument(relative, decodeProfile));
     if (profile) {
       profiles.set(relative, profile);
-      problems.push(...(profile.warnings ?? []));
+      for (const warning of profile.warnings ?? []) report(warning);
     }
   };
-  for (const name of listDocuments(path.join(dataDir, "profiles"))) await loadProfile(`profiles/${name}`);
+  for (const name of listDocuments("profiles")) await loadProfile(`profiles/${name}`);
   // Groups may name profiles in sub-folders (or, as Matchbox allows, beyond).
   const references = new Set(groups.map((g) => g.profile).filter((p) => p !== ""));
   for (const reference of references) {
     for (const candidate of profileCandidates(reference)) await loadProfile(candidate);
   }
 
-  const templates = new Map<string, TemplateFile>();
+  const uses = new Map<string, Set<TemplateUse>>();
   for (const profile of profiles.values()) {
     const named: [TemplateKind, string][] = [
       ["ignition", profile.ignitionId],
@@ -172,12 +145,18 @@ export async function loadSnapshot(dataDir: string, cache: FileCache, generation
     for (const [kind, name] of named) {
       if (name === "") continue;
       const relative = dataRelativePath(kind, name);
-      if (relative === undefined || templates.has(relative)) continue;
-      const template = await loadFile(relative, STORE_LIMITS.maxTemplateBytes, (text) => new TemplateFile(relative, text));
-      if (template) templates.set(relative, template);
+      if (relative === undefined) continue;
+      const use: TemplateUse = kind === "ignition" && isRawIgnition(name) ? "raw-ignition" : "go-template";
+      uses.set(relative, (uses.get(relative) ?? new Set()).add(use));
     }
+  }
+  const templates = new Map<string, TemplateFile>();
+  for (const [relative, used] of uses) {
+    const check = { key: [...used].sort().join(","), check: checkTemplate(relative, used) };
+    const template = await loadFile(relative, STORE_LIMITS.maxTemplateBytes, (text) => new TemplateFile(relative, text), check);
+    if (template) templates.set(relative, template);
   }
 
   cache.endLoad();
-  return new Snapshot(groups, profiles, templates, problems, generation, new Date());
+  return new Snapshot(groups, profiles, templates, [...problems.values()], generation, new Date());
 }

@@ -48,6 +48,11 @@ export interface FileProblem {
   readonly severity: "error" | "warning";
   /** An earlier good version of the file is still being served. */
   readonly servingLastGood?: boolean;
+  /**
+   * The file or folder could not be read (permission, descriptors exhausted,
+   * an I/O error): what it says is unknown, and the load is retried soon.
+   */
+  readonly unreadable?: boolean;
 }
 
 /** The template kinds a profile can name, each in its own data-directory folder. */

@@ -22,7 +22,11 @@ export interface ValidationReport {
 
 /** Every problem of a loaded snapshot: its files' own, the directory's structure, assets and rendering. */
 export async function validateSnapshot(snapshot: Snapshot, options: ValidateOptions = {}): Promise<Problem[]> {
-  const problems: Problem[] = snapshot.problems.map((p) => ({
+  const rendering = checkRendering(snapshot);
+  // A template that does not parse is reported by the rendering check, with a group it fails for.
+  const renderErrors = new Set(rendering.filter((p) => p.severity === "error").map((p) => p.file));
+  const own = snapshot.problems.filter((p) => !(renderErrors.has(p.file) && snapshot.templates.has(p.file) && !p.servingLastGood));
+  const problems: Problem[] = own.map((p) => ({
     file: p.file,
     ...(p.pointer ? { pointer: p.pointer } : {}),
     severity: p.severity,
@@ -30,7 +34,7 @@ export async function validateSnapshot(snapshot: Snapshot, options: ValidateOpti
   }));
   problems.push(...checkStructure(snapshot));
   if (options.assetsPath !== undefined) problems.push(...(await checkAssets(snapshot.profiles.values(), options.assetsPath)));
-  problems.push(...checkRendering(snapshot));
+  problems.push(...rendering);
   return sortProblems(unique(problems));
 }
 

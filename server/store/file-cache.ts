@@ -1,0 +1,282 @@
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync, type Stats } from "node:fs";
+import path from "node:path";
+import { getSystemErrorMap } from "node:util";
+import { DocumentError } from "./document.js";
+import { STORE_TIMING } from "./timing.js";
+import type { FileProblem } from "./types.js";
+
+/** What a load got for one file: a value to serve (possibly its last good version), a problem, or both. */
+export interface Outcome<T> {
+  value?: T;
+  problem?: FileProblem;
+}
+
+/** Turns a file's text into what is served; throws DocumentError when it cannot. */
+export type ReadFile<T> = (text: string) => T;
+/** Why a value read from a file must not be served as its new version, or undefined. */
+export type CheckFile<T> = (value: T) => DocumentError | undefined;
+
+interface CacheEntry {
+  stamp: string;
+  outcome: Outcome<unknown>;
+}
+
+interface Pending {
+  stamp: string;
+  /** performance.now() when this version was first seen. */
+  since: number;
+  /** performance.now() when the file was first seen changing, across versions. */
+  changingSince: number;
+}
+
+/** The file changed while it was being read. */
+const CHANGED = Symbol("changed");
+
+/** Errors that mean "not there": a folder or file that does not exist is legitimately empty or deleted. */
+const ABSENT = new Set(["ENOENT", "ENOTDIR"]);
+/** Errors that say something about the file itself, not about reading it: reported, not retried. */
+const PERSISTENT = new Set(["ELOOP", "ENAMETOOLONG"]);
+
+function stampOf(stats: Stats): string {
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+}
+
+function errnoOf(err: unknown): NodeJS.ErrnoException | undefined {
+  const e = err as NodeJS.ErrnoException;
+  return typeof e?.code === "string" ? e : undefined;
+}
+
+/** `EACCES (permission denied)`: the code and the system's words, without the absolute path Node puts in messages. */
+export function describeErrno(err: NodeJS.ErrnoException): string {
+  const description = err.errno === undefined ? undefined : getSystemErrorMap().get(err.errno)?.[1];
+  return description ? `${err.code} (${description})` : String(err.code);
+}
+
+function notRegular(stats: Stats): string {
+  if (stats.isDirectory()) return "is a folder, not a file";
+  if (stats.isFIFO()) return "is a named pipe (FIFO), not a regular file";
+  if (stats.isSocket()) return "is a socket, not a regular file";
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return "is a device, not a regular file";
+  return "is not a regular file";
+}
+
+/**
+ * Reads a regular file whole, checking that it is the file that was stat'ed
+ * and that it did not change while being read. Opened non-blocking, so a file
+ * replaced by a FIFO in the meantime is noticed instead of blocking the server.
+ */
+function readWhole(absolute: string, stamp: string, maxBytes: number): string | typeof CHANGED {
+  const fd = openSync(absolute, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const before = fstatSync(fd);
+    if (!before.isFile()) throw new DocumentError(notRegular(before));
+    if (stampOf(before) !== stamp) return CHANGED;
+    if (before.size > maxBytes) throw new DocumentError(`file is larger than ${maxBytes} bytes`);
+    // One byte more than the size: a file that grew is seen to have grown.
+    const buffer = Buffer.allocUnsafe(before.size + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    if (length !== before.size || stampOf(fstatSync(fd)) !== stamp) return CHANGED;
+    return buffer.toString("utf8", 0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * What earlier loads learned about each file and folder: unchanged files
+ * (same inode, size and times) are not read again; the last good version of a
+ * file that has since broken, or could not be read, keeps being served; a
+ * folder that cannot be listed keeps its last listing; a file still being
+ * written is not read until it settles.
+ */
+export class FileCache {
+  private entries = new Map<string, CacheEntry>();
+  private lastGood = new Map<string, unknown>();
+  private listings = new Map<string, string[]>();
+  private pending = new Map<string, Pending>();
+  private seen = new Set<string>();
+  private settle = false;
+  private settleAt: number | undefined;
+
+  /**
+   * Starts a load: files not seen by its end are forgotten. With `settle`,
+   * files changed within the last `STORE_TIMING.settleMs` are left for later.
+   */
+  beginLoad(options: { settle?: boolean } = {}): void {
+    this.seen = new Set();
+    this.settle = options.settle ?? false;
+    this.settleAt = undefined;
+  }
+
+  endLoad(): void {
+    for (const file of this.entries.keys()) if (!this.seen.has(file)) this.entries.delete(file);
+    for (const file of this.lastGood.keys()) if (!this.seen.has(file)) this.lastGood.delete(file);
+    for (const file of this.pending.keys()) if (!this.seen.has(file)) this.pending.delete(file);
+  }
+
+  /** After a load: milliseconds until a file left for later may have settled (then load again), or undefined. */
+  settleDelayMs(): number | undefined {
+    return this.settleAt === undefined ? undefined : Math.max(0, this.settleAt - performance.now());
+  }
+
+  /**
+   * The entries of a folder; none when it does not exist. A folder that
+   * exists but cannot be listed keeps its last listing, with a problem.
+   */
+  list(absolute: string, relative: string): { names: string[]; problem?: FileProblem } {
+    try {
+      const names = readdirSync(absolute);
+      this.listings.set(absolute, names);
+      return { names };
+    } catch (err) {
+      const e = errnoOf(err);
+      if (e && ABSENT.has(e.code!)) {
+        this.listings.delete(absolute);
+        return { names: [] };
+      }
+      const last = this.listings.get(absolute);
+      return { names: last ?? [], problem: { ...unreadable(relative, err), ...(last ? { servingLastGood: true } : {}) } };
+    }
+  }
+
+  /**
+   * Loads one file: undefined when it does not exist (or is new and still
+   * being written); otherwise its value and/or problem. `check` vets a value
+   * before it replaces the last good one (a rejected value with no last good
+   * version is still served, so that requests fail as they would have).
+   */
+  load<T>(absolute: string, relative: string, maxBytes: number, read: ReadFile<T>, check?: { key: string; check: CheckFile<T> }): Outcome<T> | undefined {
+    let stats: Stats;
+    try {
+      stats = statSync(absolute);
+    } catch (err) {
+      const e = errnoOf(err);
+      if (e && ABSENT.has(e.code!)) return undefined;
+      this.seen.add(absolute);
+      // Search permission is checked on the folders of the path: the problem is the folder's.
+      const where = e?.code === "EACCES" ? path.posix.dirname(relative) : relative;
+      return this.fallback(absolute, problemOf(err, where));
+    }
+    this.seen.add(absolute);
+    if (!stats.isFile()) return this.fallback(absolute, { file: relative, message: notRegular(stats), severity: "error" });
+
+    const stamp = stampOf(stats);
+    // What was checked is part of what is remembered: a file put to a new use is checked again.
+    const key = check ? `${stamp}\0${check.key}` : stamp;
+    const cached = this.entries.get(absolute);
+    if (cached && cached.stamp === key) return cached.outcome as Outcome<T>;
+    if (this.settle && !this.settled(absolute, stamp, stats)) return this.waiting<T>(absolute, relative);
+
+    let text: string | typeof CHANGED;
+    try {
+      // Refused before reading: a huge file never sits in memory whole.
+      if (stats.size > maxBytes) throw new DocumentError(`file is larger than ${maxBytes} bytes`);
+      text = readWhole(absolute, stamp, maxBytes);
+    } catch (err) {
+      if (!(err instanceof DocumentError)) {
+        // Not cached: the next load reads the file again.
+        this.pending.delete(absolute);
+        return this.fallback(absolute, problemOf(err, relative));
+      }
+      return this.settleOutcome(absolute, key, this.fallback(absolute, problemOf(err, relative)));
+    }
+    if (text === CHANGED) {
+      this.note(absolute, stamp, performance.now());
+      return this.waiting<T>(absolute, relative);
+    }
+
+    let outcome: Outcome<T>;
+    try {
+      const value = read(text);
+      const rejected = check?.check(value);
+      if (rejected) {
+        const fallback = this.fallback<T>(absolute, problemOf(rejected, relative));
+        outcome = fallback.value === undefined ? { value, problem: fallback.problem } : fallback;
+      } else {
+        this.lastGood.set(absolute, value);
+        outcome = { value };
+      }
+    } catch (err) {
+      outcome = this.fallback(absolute, problemOf(err, relative));
+    }
+    return this.settleOutcome(absolute, key, outcome);
+  }
+
+  /** Remembers what a settled version of a file gave, so that it is not read again while unchanged. */
+  private settleOutcome<T>(absolute: string, key: string, outcome: Outcome<T>): Outcome<T> {
+    this.pending.delete(absolute);
+    this.entries.set(absolute, { stamp: key, outcome });
+    return outcome;
+  }
+
+  /** The file's last good version, if any, with the problem that keeps it in service. */
+  private fallback<T>(absolute: string, problem: FileProblem): Outcome<T> {
+    if (this.lastGood.has(absolute)) return { value: this.lastGood.get(absolute) as T, problem: { ...problem, servingLastGood: true } };
+    return { problem };
+  }
+
+  /** Whether a changed file has stopped changing: not modified for settleMs, or seen unchanged settleMs apart. */
+  private settled(absolute: string, stamp: string, stats: Stats): boolean {
+    const now = performance.now();
+    const age = Date.now() - stats.mtimeMs;
+    if (age >= STORE_TIMING.settleMs) return true;
+    const pending = this.pending.get(absolute);
+    if (pending && pending.stamp === stamp) {
+      if (now - pending.since >= STORE_TIMING.settleMs) return true;
+      this.wakeAt(Math.min(pending.since, now - Math.max(age, 0)) + STORE_TIMING.settleMs);
+      return false;
+    }
+    this.note(absolute, stamp, now);
+    // Modification times in the future (another clock) wait for the second look.
+    this.wakeAt(now + STORE_TIMING.settleMs - Math.max(age, 0));
+    return false;
+  }
+
+  private note(absolute: string, stamp: string, now: number): void {
+    const pending = this.pending.get(absolute);
+    this.pending.set(absolute, { stamp, since: now, changingSince: pending?.changingSince ?? now });
+    this.wakeAt(now + STORE_TIMING.settleMs);
+  }
+
+  private wakeAt(at: number): void {
+    if (this.settleAt === undefined || at < this.settleAt) this.settleAt = at;
+  }
+
+  /** A file still being written: its last good version meanwhile, reported once it has kept changing for long. */
+  private waiting<T>(absolute: string, relative: string): Outcome<T> | undefined {
+    const pending = this.pending.get(absolute)!;
+    const changingMs = performance.now() - pending.changingSince;
+    if (changingMs >= STORE_TIMING.reportChangingAfterMs) {
+      return this.fallback(absolute, {
+        file: relative,
+        message: `still being written: it has kept changing for ${Math.round(changingMs / 1000)} s`,
+        severity: "warning",
+      });
+    }
+    return this.lastGood.has(absolute) ? { value: this.lastGood.get(absolute) as T } : undefined;
+  }
+}
+
+/** A folder or file that could not be read. */
+function unreadable(file: string, err: unknown): FileProblem {
+  const e = errnoOf(err);
+  return { file, message: `cannot read: ${e ? describeErrno(e) : String(err)}`, severity: "error", unreadable: true };
+}
+
+function problemOf(err: unknown, file: string): FileProblem {
+  if (err instanceof DocumentError) {
+    return { file, pointer: err.pointer, message: err.message, severity: "error" };
+  }
+  const e = errnoOf(err);
+  if (e && PERSISTENT.has(e.code!)) {
+    const what = e.code === "ELOOP" ? "symbolic link loop" : "name too long";
+    return { file, message: `cannot read: ${what} (${e.code})`, severity: "error" };
+  }
+  if (e) return unreadable(file, err);
+  return { file, message: err instanceof Error ? err.message : String(err), severity: "error" };
+}
