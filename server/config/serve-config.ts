@@ -16,6 +16,7 @@ export const SERVE_FLAGS: FlagSpecs = {
   "web-cert-file": { type: "string", default: "/etc/matchbox/ssl/server.crt", env: true, description: "HTTPS certificate" },
   "web-key-file": { type: "string", default: "/etc/matchbox/ssl/server.key", env: true, description: "HTTPS private key" },
   "key-ring-path": { type: "string", default: "", env: true, description: "OpenPGP key ring for signatures (not supported by netboot)" },
+  "server-url": { type: "string", default: "", env: true, description: "URL machines use to reach this server (e.g. http://10.77.0.1:8080): replaces the placeholder origin http://netboot.example.internal:8080 wherever profiles and templates name it; files without it are served unchanged" },
   "debug-address": { type: "string", default: "", env: true, description: "Serve the read-only views (/explain, /machines, /metrics) on this address instead of the main one; 'off' disables them" },
   "wireguard-status-file": { type: "string", default: "", env: true, description: "Status file written by the WireGuard sidecar (`netboot wireguard up --status-file`) whose peers /metrics reports; preferred over -wireguard-interface in a pod, where netboot cannot read the interface" },
   "wireguard-interface": { type: "string", default: "", env: true, description: "WireGuard interface whose peers /metrics reports (read with `wg show <interface> dump`; '' disables)" },
@@ -53,6 +54,8 @@ export interface ServeConfig {
   /** "main": on the main listener; "off": disabled; else a separate listener. */
   debugViews: "main" | "off" | ListenAddress;
   shutdownGraceMs: number;
+  /** Replaces the placeholder origin in the data (-server-url), when set. */
+  serverUrl?: string;
   /** WireGuard interface whose peers /metrics reports, when set. */
   wireguardInterface?: string;
   wireguardStatusFile?: string;
@@ -76,6 +79,25 @@ export function parseDuration(text: string, flag: string): number {
   if (!match) throw new UsageError(`invalid ${flag} "${text}": want a duration such as 30s or 500ms`);
   const factor = { ms: 1, s: 1000, m: 60_000 }[match[2] as "ms" | "s" | "m"];
   return Number(match[1]) * factor;
+}
+
+/**
+ * A URL for -server-url: http or https, a host, an optional port and path,
+ * nothing else (it is spliced into kernel command lines and templates).
+ * A trailing slash is dropped, since the placeholder has none.
+ */
+export function parseServerUrl(text: string): string {
+  const refuse = (why: string) => new UsageError(`invalid -server-url "${text}": ${why}`);
+  if (!/^https?:\/\/[^\s"'{}<>\\^`|]+$/.test(text)) throw refuse("want http://HOST[:PORT][/PATH] without spaces, quotes or braces");
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw refuse("not a URL");
+  }
+  if (url.search || url.hash || text.includes("?") || text.includes("#")) throw refuse("no query or fragment");
+  if (url.username || url.password) throw refuse("no user or password");
+  return text.replace(/\/+$/, "");
 }
 
 function isDirectory(p: string): boolean {
@@ -134,6 +156,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
       tls,
       debugViews,
       shutdownGraceMs: parseDuration(values["shutdown-grace"] as string, "-shutdown-grace"),
+      ...(values["server-url"] ? { serverUrl: parseServerUrl(values["server-url"] as string) } : {}),
       ...(values["wireguard-interface"] ? { wireguardInterface: values["wireguard-interface"] as string } : {}),
       ...(values["wireguard-status-file"] ? { wireguardStatusFile: path.resolve(values["wireguard-status-file"] as string) } : {}),
       unsupported,

@@ -49,7 +49,11 @@ export async function startServer(config: ServeConfig, logger: Logger, https?: {
         ? { wireguard: { interface: config.wireguardInterface, peers: wgDumpPeers(config.wireguardInterface) } }
         : {}),
   });
-  store = await DataStore.open(config.dataPath, { logger, onReload: (result) => metrics.observeReload(result) });
+  store = await DataStore.open(config.dataPath, {
+    logger,
+    ...(config.serverUrl === undefined ? {} : { serverUrl: config.serverUrl }),
+    onReload: (result) => metrics.observeReload(result),
+  });
   const explainer = await Explainer.create(store);
 
   const onResponse = (info: ResponseInfo) => {
@@ -77,7 +81,7 @@ export async function startServer(config: ServeConfig, logger: Logger, https?: {
     }
     debugUrl = urlOf(debugApp, config.debugViews, "http");
   }
-  logger.info({ url, debugViews: debugUrl ?? config.debugViews, dataPath: config.dataPath, assetsPath: config.assetsPath ?? null }, "listening");
+  logger.info({ url, debugViews: debugUrl ?? config.debugViews, serverUrl: config.serverUrl ?? null, dataPath: config.dataPath, assetsPath: config.assetsPath ?? null }, "listening");
 
   const openStore = store;
   return {

@@ -28,6 +28,9 @@ export class FileCache {
   private lastGood = new Map<string, unknown>();
   private seen = new Set<string>();
 
+  /** `rewrite`: applied to each file's text before it is parsed (the -server-url substitution). */
+  constructor(private readonly rewrite: (text: string) => string = (text) => text) {}
+
   /** Starts a load: files not seen by its end are forgotten. */
   beginLoad(): void {
     this.seen = new Set();
@@ -47,7 +50,7 @@ export class FileCache {
     try {
       // Refused before reading: a huge file never sits in memory whole.
       if (stats.size > maxBytes) throw new DocumentError(`file is larger than ${maxBytes} bytes`);
-      const text = readFileSync(absolute, "utf8");
+      const text = this.rewrite(readFileSync(absolute, "utf8"));
       const value = read(text);
       this.lastGood.set(absolute, value);
       outcome = { value };

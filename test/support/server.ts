@@ -28,6 +28,8 @@ export async function startTestServer(options: {
   assetsPath?: string | null;
   /** Where the read-only views are served (default: on the main listener). */
   debugViews?: ServeConfig["debugViews"];
+  /** -server-url. */
+  serverUrl?: string;
 }): Promise<TestServer> {
   const dataDir = options.dataDir ?? makeDataDir(options.files ?? {});
   const logs: Record<string, unknown>[] = [];
@@ -45,6 +47,7 @@ export async function startTestServer(options: {
     tls: undefined,
     debugViews: options.debugViews ?? "main",
     shutdownGraceMs: 1000,
+    ...(options.serverUrl === undefined ? {} : { serverUrl: options.serverUrl }),
     unsupported: [],
   };
   const server = await startServer(config, createLogger("debug", sink));
