@@ -396,7 +396,7 @@ async function up(argv: string[]): Promise<number> {
       ...(values.tunnel === undefined ? {} : { tunnel: values.tunnel }),
       mtu,
       ...(listenPort === undefined ? {} : { listenPort }),
-      ...(values.endpoint === undefined ? {} : { endpoint: values.endpoint }),
+      ...((values.endpoint ?? env.endpoint) === undefined ? {} : { endpoint: (values.endpoint ?? env.endpoint)! }),
       ...(service === undefined ? {} : { service }),
     });
   }
