@@ -36,7 +36,8 @@ describe.each(HELMS)("no values at all (%s)", (name) => {
 
 describe("the WireGuard key made by the pod", () => {
   it("lives in a Secret the chart makes empty, kept on uninstall, so no render ever carries or resets a key", async () => {
-    for (const set of [{}, { "image.tag": "0.2.0" }, { "wireguard.tunnel": "10.78.0.0/24", replicaCount: "1" }]) {
+    const upgrades: Record<string, string>[] = [{}, { "image.tag": "0.2.0" }, { "wireguard.tunnel": "10.78.0.0/24", replicaCount: "1" }];
+    for (const set of upgrades) {
       const secret = findObject(await render("helm4", set), "Secret", "rel-netboot-wireguard");
       // No `data`: a three-way merge (Helm 3), server-side apply (Helm 4, Flux) and a
       // client-side apply (Argo CD) all leave keys they never set alone.
@@ -64,7 +65,7 @@ describe("the WireGuard key made by the pod", () => {
     for (const c of ["netboot", "seed-assets"]) {
       expect(container(pod, c).volumeMounts?.map((m) => m.mountPath), c).not.toContain(token);
     }
-    const projected = (pod.volumes!.find((v) => v.name === "kube-api-access") as { projected: { sources: object[] } }).projected;
+    const projected = (pod.volumes!.find((v) => v.name === "kube-api-access") as unknown as { projected: { sources: object[] } }).projected;
     expect(projected.sources).toEqual([
       { serviceAccountToken: { path: "token", expirationSeconds: 3607 } },
       { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },

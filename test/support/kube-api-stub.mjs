@@ -9,7 +9,7 @@
 // As a module: startKubeApiStub(options). As a program (the pod simulation):
 //   node kube-api-stub.mjs CONFIG.json   (see main() below)
 import { randomUUID } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:https";
 
 function status(code, reason, message, details) {
@@ -132,8 +132,11 @@ export function loadBalancerService(name, namespace, { port = 51820, ip, hostnam
 }
 
 // CONFIG.json: { host, port, certFile, keyFile, token, namespace, secret, service, lbIp, udpPort, stateFile, requestsFile }
+// A stateFile left by an earlier run is loaded: the Secret outlives the pod, as in a cluster.
 async function main(configPath) {
   const config = JSON.parse(readFileSync(configPath, "utf8"));
+  const stored = existsSync(config.stateFile) ? JSON.parse(readFileSync(config.stateFile, "utf8")) : {};
+  const secrets = Object.fromEntries(Object.entries(stored).map(([name, s]) => [name, { data: s.data, annotations: s.metadata.annotations }]));
   const stub = await startKubeApiStub({
     cert: readFileSync(config.certFile),
     key: readFileSync(config.keyFile),
@@ -141,11 +144,12 @@ async function main(configPath) {
     namespace: config.namespace,
     host: config.host,
     port: config.port,
-    secrets: { [config.secret]: { annotations: { "helm.sh/resource-policy": "keep" } } },
+    secrets: { [config.secret]: { annotations: { "helm.sh/resource-policy": "keep" } }, ...secrets },
     services: { [config.service]: loadBalancerService(config.service, config.namespace, { ip: config.lbIp, port: config.udpPort }) },
     onChange: (all) => writeFileSync(config.stateFile, JSON.stringify(all, null, 2)),
   });
   const flush = () => writeFileSync(config.requestsFile, JSON.stringify(stub.requests, null, 2));
+  writeFileSync(config.stateFile, JSON.stringify({ [config.secret]: stub.secret(config.secret) }, null, 2));
   setInterval(flush, 200);
   process.on("SIGTERM", () => {
     flush();
