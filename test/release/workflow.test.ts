@@ -81,4 +81,16 @@ describe("the release workflow", () => {
     expect(refused).toMatchObject({ code: 1 });
     expect((refused as { stdout: string }).stdout).toContain(`::error file=chart/Chart.yaml::tag v99.0.0 but appVersion ${appVersion}`);
   });
+
+  it("may build the image's JavaScript on the builder's platform: no production package is platform-specific", () => {
+    // The Dockerfile's build stage runs on $BUILDPLATFORM and its node_modules go into every architecture's image.
+    expect(readFileSync(join(REPO_ROOT, "Dockerfile"), "utf8")).toMatch(/^FROM --platform=\$BUILDPLATFORM \$\{BASE\} AS build$/m);
+    const lock = JSON.parse(readFileSync(join(REPO_ROOT, "package-lock.json"), "utf8")) as {
+      packages: Record<string, { dev?: boolean; os?: string[]; cpu?: string[]; hasInstallScript?: boolean }>;
+    };
+    const native = Object.entries(lock.packages)
+      .filter(([path, p]) => path !== "" && !p.dev && (p.os || p.cpu || p.hasInstallScript))
+      .map(([path]) => path);
+    expect(native).toEqual([]);
+  });
 });
