@@ -1,8 +1,8 @@
 /**
- * `netboot wireguard up`: bring the tunnel interface up from the state
- * directory, keep it in step with the directory, and remove it on SIGTERM or
- * SIGINT. Reloads use `wg syncconf`, so adding a router keeps every existing
- * session.
+ * `netboot wireguard up`: bring the tunnel interface up from the state (a
+ * directory, or a Secret read through the API), keep it in step with it, and
+ * remove it on SIGTERM or SIGINT. Reloads use `wg syncconf`, so adding a
+ * router keeps every existing session.
  */
 import { takeOverSignals } from "../util/signals.js";
 import { createLink, enableIpv4Forwarding, type Log } from "./link.js";
