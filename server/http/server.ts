@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { ListenAddress, ServeConfig } from "../config/serve-config.js";
 import { NetbootMetrics, statusFilePeers, wgDumpPeers } from "../observe/metrics.js";
 import { BootTimeline } from "../observe/timeline.js";
+import { filesNamingPlaceholder, PLACEHOLDER_ORIGIN } from "../store/server-url.js";
 import { DataStore } from "../store/store.js";
 import { Explainer } from "../validate/explain.js";
 import { buildApp, type ResponseInfo } from "./app.js";
@@ -54,6 +55,12 @@ export async function startServer(config: ServeConfig, logger: Logger, https?: {
     ...(config.serverUrl === undefined ? {} : { serverUrl: config.serverUrl }),
     onReload: (result) => metrics.observeReload(result),
   });
+  if (config.serverUrl === undefined) {
+    const files = filesNamingPlaceholder(store.current);
+    if (files.length > 0) {
+      logger.warn({ files }, `${files.join(", ")} give machines the placeholder origin ${PLACEHOLDER_ORIGIN}: set -server-url (MATCHBOX_SERVER_URL) to the URL they reach this server at`);
+    }
+  }
   const explainer = await Explainer.create(store);
 
   const onResponse = (info: ResponseInfo) => {

@@ -33,9 +33,14 @@ describe("the repository's example data", () => {
     }
   });
 
-  it("keeps the placeholder without the flag (the files are unchanged)", async () => {
+  it("keeps the placeholder without the flag (the files are unchanged), and says which files name it", async () => {
     const server = await serve({ dataDir: REPO_ROOT, assetsPath: null });
     expect((await server.get("/ipxe?mac=52-54-00-aa-bb-cc")).body).toContain(`coreos.live.rootfs_url=${PLACEHOLDER_ORIGIN}/assets/`);
+    const warning = server.logs.find((l) => l.level === 40 && String(l.msg).includes("placeholder origin"));
+    expect(warning?.files).toEqual(["profiles/fedora-coreos-install.yaml", "profiles/fedora-coreos-live.json"]);
+    expect(String(warning?.msg)).toContain("set -server-url (MATCHBOX_SERVER_URL)");
+    const configured = await serve({ dataDir: REPO_ROOT, assetsPath: null, serverUrl: "http://10.77.0.1:8080" });
+    expect(configured.logs.some((l) => String(l.msg).includes("placeholder origin"))).toBe(false);
   });
 });
 
@@ -68,6 +73,7 @@ describe("a Matchbox data directory without the placeholder", () => {
         expect(b.bytes.equals(a.bytes), target).toBe(true);
         expect(b.headers["content-type"], target).toBe(a.headers["content-type"]);
       }
+      expect(plain.logs.some((l) => String(l.msg).includes("placeholder origin"))).toBe(false);
     } finally {
       removeDir(dir);
     }
