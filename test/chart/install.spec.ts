@@ -43,7 +43,7 @@ describe("the WireGuard key made by the pod", () => {
       // client-side apply (Argo CD) all leave keys they never set alone.
       expect(secret).not.toHaveProperty("data");
       expect(secret).not.toHaveProperty("stringData");
-      expect(secret.metadata.annotations).toEqual({ "helm.sh/resource-policy": "keep" });
+      expect(secret.metadata.annotations).toEqual({ "helm.sh/resource-policy": "keep", "argocd.argoproj.io/sync-options": "Delete=false" });
     }
   });
 
