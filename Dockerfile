@@ -8,7 +8,9 @@
 # build time and name it in NODE_EXTRA_CA_CERTS (nothing of it stays in the image).
 ARG BASE=docker.io/library/node:20-bookworm-slim
 
-FROM ${BASE} AS build
+# The build stage makes only JavaScript (no native addons), so it runs on the
+# builder's own platform: a multi-arch build emulates just the final stage.
+FROM --platform=$BUILDPLATFORM ${BASE} AS build
 ARG NODE_EXTRA_CA_CERTS=""
 WORKDIR /src
 COPY package.json package-lock.json ./

@@ -101,17 +101,67 @@ Files of one data folder as a map name → content: the chart's files/<folder>/*
 {{- end }}
 {{- end }}
 
-{{/* Stop with a clear message when WireGuard is on but has no keys. */}}
-{{- define "netboot.checkWireguard" -}}
-{{- if and .Values.wireguard.enabled (not .Values.wireguard.existingSecret) (empty .Values.wireguard.state) }}
-{{- fail "wireguard.enabled is true but no keys were given: run `netboot wireguard init --state ./wireguard --endpoint HOST:51820 --tunnel CIDR --output values=wireguard-values.yaml` and pass `-f wireguard-values.yaml`, or set wireguard.existingSecret (or set wireguard.enabled=false)" }}
+{{/*
+How the WireGuard sidecar gets its state:
+  "values"  wireguard.state is given: the chart makes the Secret from it and
+            the pod only reads it (mounted);
+  "mounted" wireguard.existingSecret with manageSecret=false: a Secret made
+            offline, mounted read-only;
+  "api"     otherwise: the sidecar reads and writes the Secret through the
+            Kubernetes API (first-start key, `peer add` from kubectl exec).
+*/}}
+{{- define "netboot.wireguardMode" -}}
+{{- if not (empty .Values.wireguard.state) }}values
+{{- else if and .Values.wireguard.existingSecret (not .Values.wireguard.manageSecret) }}mounted
+{{- else }}api
 {{- end }}
-{{- if and .Values.wireguard.enabled (not .Values.wireguard.existingSecret) }}
+{{- end }}
+
+{{/* Stop with a clear message when the WireGuard settings cannot work. */}}
+{{- define "netboot.checkWireguard" -}}
+{{- $wg := .Values.wireguard }}
+{{- if and $wg.enabled (not $wg.manageSecret) (not $wg.existingSecret) (empty $wg.state) }}
+{{- fail "wireguard.manageSecret is false but no keys were given: run `netboot wireguard init --state ./wireguard --endpoint HOST:51820 --tunnel CIDR --output values=wireguard-values.yaml` and pass `-f wireguard-values.yaml`, or set wireguard.existingSecret (or leave wireguard.manageSecret=true and the pod makes its key at first start)" }}
+{{- end }}
+{{- if and $wg.enabled (not (empty $wg.state)) }}
 {{- range $file := list "private-key" "server.json" "peers.json" }}
-{{- if not (hasKey $.Values.wireguard.state $file) }}
+{{- if not (hasKey $wg.state $file) }}
 {{- fail (printf "wireguard.state has no %q: pass the whole values file written by `netboot wireguard init --output values` (private-key, server.json, peers.json)" $file) }}
 {{- end }}
 {{- end }}
+{{- end }}
+{{- /* The last octet of a network address is a multiple of its block size (256 from /24 up). */}}
+{{- $block := index (dict "25" 128 "26" 64 "27" 32 "28" 16 "29" 8 "30" 4) (splitList "/" $wg.tunnel | last) | default 256 }}
+{{- $last := splitList "/" $wg.tunnel | first | splitList "." | last | int }}
+{{- if mod $last $block }}
+{{- fail (printf "wireguard.tunnel %q is not a network address (e.g. 10.77.0.0/24)" $wg.tunnel) }}
+{{- end }}
+{{- end }}
+
+{{/* The server's address in the tunnel: from wireguard.state when given, else the first address of wireguard.tunnel. */}}
+{{- define "netboot.tunnelAddress" -}}
+{{- $server := index .Values.wireguard.state "server.json" | default "" }}
+{{- if $server }}
+{{- ($server | fromJson).address }}
+{{- else }}
+{{- $octets := splitList "/" .Values.wireguard.tunnel | first | splitList "." }}
+{{- printf "%s.%s.%s.%d" (index $octets 0) (index $octets 1) (index $octets 2) (add1 (index $octets 3 | int)) }}
+{{- end }}
+{{- end }}
+
+{{/* The URL machines are given (netboot serve -server-url): server.url, else the tunnel address. Empty: none. */}}
+{{- define "netboot.serverUrl" -}}
+{{- if .Values.server.url }}
+{{- .Values.server.url }}
+{{- else if .Values.wireguard.enabled }}
+{{- printf "http://%s:%d" (include "netboot.tunnelAddress" .) (int .Values.server.port) }}
+{{- end }}
+{{- end }}
+
+{{/* The port of server.debugAddress (HOST:PORT); empty when "off". */}}
+{{- define "netboot.debugPort" -}}
+{{- if ne .Values.server.debugAddress "off" }}
+{{- splitList ":" .Values.server.debugAddress | last }}
 {{- end }}
 {{- end }}
 

@@ -3,14 +3,20 @@
  * homelab routers. Key and config generation, the sidecar (`up`) and status.
  */
 import { fchmodSync, fstatSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { Command } from "./command.js";
+import { inClusterSettings, wireguardEnvDefaults, wireguardEnvName } from "../config/kube-env.js";
+import { KubeApiError, KubeClient, loadBalancerEndpoint } from "../kube/client.js";
 import { generateKeyPair } from "../wireguard/keys.js";
+import { listPeerKeys } from "../wireguard/link.js";
 import { DEFAULT_SECRET_NAME } from "../wireguard/manifests.js";
 import { parseOutputRequests, writeOutputs, type OutputRequest } from "../wireguard/outputs.js";
 import { isRouterFormat, ROUTER_FORMATS, routerConfig } from "../wireguard/router/index.js";
+import { initSecretState, secretSource } from "../wireguard/secret-state.js";
 import { runSidecar } from "../wireguard/sidecar.js";
-import { readStateDir, stateDirExists, writeStateDir } from "../wireguard/state-dir.js";
+import { directorySource, readStateDir, stateDirExists, writeStateDir, type StateSource } from "../wireguard/state-dir.js";
+import { directoryStore, secretStore, type StateStore } from "../wireguard/store.js";
 import {
   addPeer,
   DEFAULT_KEEPALIVE_SECONDS,
@@ -19,6 +25,7 @@ import {
   newServerState,
   parseEndpoint,
   removePeer,
+  type PeerRecord,
   type WireGuardState,
 } from "../wireguard/state.js";
 import { readPeerStatus } from "../wireguard/status.js";
@@ -29,19 +36,25 @@ class UsageError extends Error {}
 const USAGE = `Usage:
   netboot wireguard init --state DIR --endpoint HOST:PORT --tunnel CIDR [--listen-port ${DEFAULT_LISTEN_PORT}] [--mtu ${DEFAULT_MTU}]
                          [--output secret|values[=FILE]]... [--secret-name ${DEFAULT_SECRET_NAME}]
-  netboot wireguard peer add NAME --state DIR --lan CIDR [--lan CIDR]... [--endpoint HOST:PORT]
+  netboot wireguard peer add NAME (--state DIR | --secret NAME) --lan CIDR [--lan CIDR]... [--endpoint HOST:PORT]
                          [--format ${ROUTER_FORMATS.join("|")}] [--keepalive ${DEFAULT_KEEPALIVE_SECONDS}] [--output KIND=FILE]...
-  netboot wireguard peer list --state DIR [--json]
-  netboot wireguard peer remove NAME --state DIR [--output …]
-  netboot wireguard up --state DIR --interface NAME [--listen-port PORT] [--clamp-mss] [--forward]
+  netboot wireguard peer list (--state DIR | --secret NAME) [--json]
+  netboot wireguard peer remove NAME (--state DIR | --secret NAME) [--output …]
+  netboot wireguard up (--state DIR | --secret NAME --tunnel CIDR [--mtu ${DEFAULT_MTU}] [--endpoint HOST:PORT])
+                       --interface NAME [--listen-port PORT] [--clamp-mss] [--allow-port PORT]... [--forward]
                        [--userspace] [--poll-interval 5] [--status-file FILE]
-  netboot wireguard status --state DIR --interface NAME [--json]
+  netboot wireguard status (--state DIR | --secret NAME) --interface NAME [--json]
 
-DIR holds the server's key and peers (private-key, server.json, peers.json);
-in Kubernetes it is the mounted Secret. --output secret writes a Kubernetes
-Secret of DIR, --output values Helm values for the chart (to stdout, or to
-FILE with KIND=FILE). Router configs go to stdout and hold the router's
-private key: it is not stored anywhere else.`;
+DIR holds the server's key and peers (private-key, server.json, peers.json).
+In a pod, --secret NAME keeps the same files in a Kubernetes Secret, read and
+written through the API with the pod's service account: \`up\` fills an empty
+Secret with a new key at first start, and \`peer add\` there finds the
+endpoint from the LoadBalancer Service (--service). --secret, --service,
+--endpoint and --interface default to NETBOOT_WIREGUARD_SECRET, _SERVICE,
+_ENDPOINT and _INTERFACE, which the chart sets in the sidecar.
+--output secret writes a Kubernetes Secret of DIR, --output values Helm values
+for the chart (to stdout, or to FILE with KIND=FILE). Router configs go to
+stdout and hold the router's private key: it is not stored anywhere else.`;
 
 const OUTPUT_OPTIONS = {
   output: { type: "string", multiple: true },
@@ -137,9 +150,69 @@ async function init(argv: string[]): Promise<number> {
   return 0;
 }
 
+const STORE_OPTIONS = {
+  state: { type: "string" },
+  secret: { type: "string" },
+} as const;
+
+/** The Kubernetes API client of the pod this runs in. */
+function podClient(): KubeClient {
+  const settings = inClusterSettings(process.env);
+  if (!settings) throw new UsageError("--secret needs the Kubernetes API: run it in the pod (kubectl exec … -c wireguard --)");
+  return KubeClient.inCluster(settings);
+}
+
+/** --state DIR, else --secret NAME (or NETBOOT_WIREGUARD_SECRET in the sidecar). */
+function openStore(values: { state?: string; secret?: string }): { store: StateStore; client?: KubeClient } {
+  if (values.state !== undefined && values.secret !== undefined) throw new UsageError("give --state or --secret, not both");
+  if (values.state !== undefined) return { store: directoryStore(required(values.state, "state")) };
+  const secret = values.secret ?? wireguardEnvDefaults(process.env).secret;
+  if (secret === undefined) throw new UsageError(`--state is required (or --secret NAME in a pod, default ${wireguardEnvName("secret")})`);
+  const client = podClient();
+  return { store: secretStore(client, secret), client };
+}
+
+/**
+ * The endpoint for a router's config: --endpoint, else (in a pod) the chart's
+ * override, then the LoadBalancer Service's address; last the state's own.
+ */
+async function routerEndpoint(flag: string | undefined, client: KubeClient | undefined, serviceFlag: string | undefined, state: WireGuardState): Promise<string> {
+  if (flag !== undefined) return flag;
+  const env = wireguardEnvDefaults(process.env);
+  if (client && env.endpoint !== undefined) {
+    parseEndpoint(env.endpoint);
+    return env.endpoint;
+  }
+  const service = serviceFlag ?? env.service;
+  let pending = "";
+  if (client && service !== undefined) {
+    const found = loadBalancerEndpoint(await client.getService(service));
+    if (found !== undefined) return found;
+    pending = ` (Service ${service} has no load balancer address yet: \`kubectl get service ${service} -w\`)`;
+  }
+  if (state.server.endpoint !== undefined) return state.server.endpoint;
+  throw new Error(`no endpoint known for the router to dial${pending}; pass --endpoint HOST:PORT`);
+}
+
+/** Waits until the running sidecar has the peer on its interface. */
+async function waitApplied(interfaceName: string, publicKey: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await listPeerKeys(interfaceName)).includes(publicKey)) return true;
+    } catch {
+      // the interface may be missing for a moment (sidecar restarting)
+    }
+    await sleep(500);
+  }
+  return false;
+}
+
 async function peerAdd(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
-    state: { type: "string" },
+    ...STORE_OPTIONS,
+    service: { type: "string" },
+    interface: { type: "string" },
     lan: { type: "string", multiple: true },
     endpoint: { type: "string" },
     format: { type: "string", default: "wg-quick" },
@@ -149,7 +222,6 @@ async function peerAdd(argv: string[]): Promise<number> {
   if (values.help) return help();
   if (positionals.length !== 1) throw new UsageError("peer add takes exactly one NAME");
   const name = positionals[0]!;
-  const dir = required(values.state, "state");
   const lan = values.lan ?? [];
   if (lan.length === 0) throw new UsageError("--lan is required (the network that boots, e.g. 198.51.100.0/24)");
   const format = values.format!;
@@ -158,57 +230,140 @@ async function peerAdd(argv: string[]): Promise<number> {
   const keepaliveSeconds = integerFlag(values.keepalive, "keepalive", DEFAULT_KEEPALIVE_SECONDS);
   if (keepaliveSeconds < 1 || keepaliveSeconds > 65535) throw new UsageError("--keepalive must be 1-65535 seconds");
   const outputs = outputRequests(values.output, { stdoutTaken: "the router's config" });
+  const { store, client } = openStore(values);
+  if (client && outputs.length) throw new UsageError("--output writes files from a state directory; with --secret the Secret is the state");
 
-  const current = await readStateDir(dir);
-  const keys = await generateKeyPair();
-  const { state, peer } = addPeer(current, { name, publicKey: keys.publicKey, lan });
-  const config = routerConfig(format, {
-    peerName: peer.name,
-    privateKey: keys.privateKey,
-    address: peer.address,
-    lan: peer.lan,
-    serverPublicKey: state.server.publicKey,
-    endpoint: values.endpoint ?? state.server.endpoint,
-    serverAddress: state.server.address,
-    mtu: state.server.mtu,
-    keepaliveSeconds,
-  });
-  await writeStateDir(dir, state);
-  note(`added peer "${peer.name}" at ${peer.address} for ${peer.lan.join(", ")}; its ${format} config (with its private key) is on stdout`);
-  await exportOutputs(state, outputs, values["secret-name"]!);
-  writeSecretOutput(config);
-  return 0;
+  try {
+    const keys = await generateKeyPair();
+    // The endpoint is settled before anything is stored: a stored peer whose config was never printed is lost.
+    const endpoint = await routerEndpoint(values.endpoint, client, values.service, await store.read());
+    let peer: PeerRecord | undefined;
+    const state = await store.update((current) => {
+      const added = addPeer(current, { name, publicKey: keys.publicKey, lan });
+      peer = added.peer;
+      return added.state;
+    });
+    const config = routerConfig(format, {
+      peerName: peer!.name,
+      privateKey: keys.privateKey,
+      address: peer!.address,
+      lan: peer!.lan,
+      serverPublicKey: state.server.publicKey,
+      endpoint,
+      serverAddress: state.server.address,
+      mtu: state.server.mtu,
+      keepaliveSeconds,
+    });
+    note(`added peer "${peer!.name}" at ${peer!.address} for ${peer!.lan.join(", ")} to ${store.label}; its ${format} config (with its private key, dialling ${endpoint}) is on stdout`);
+    await exportOutputs(state, outputs, values["secret-name"]!);
+    writeSecretOutput(config);
+    const interfaceName = values.interface ?? (client ? wireguardEnvDefaults(process.env).interface : undefined);
+    if (client && interfaceName !== undefined) {
+      note((await waitApplied(interfaceName, keys.publicKey, 30_000))
+        ? `applied live on ${interfaceName}; other routers' tunnels were not touched`
+        : `not on ${interfaceName} after 30 s: the sidecar applies the Secret on its next poll (see its log)`);
+    }
+    return 0;
+  } finally {
+    await client?.close();
+  }
 }
 
 async function peerList(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { state: { type: "string" }, json: { type: "boolean" } });
+  const { values, positionals } = parse(argv, { ...STORE_OPTIONS, json: { type: "boolean" } });
   if (values.help) return help();
   if (positionals.length) throw new UsageError("peer list takes no arguments");
-  const state = await readStateDir(required(values.state, "state"));
-  process.stdout.write(values.json ? `${JSON.stringify(state.peers, null, 2)}\n` : formatPeerList(state.peers));
-  return 0;
+  const { store, client } = openStore(values);
+  try {
+    const state = await store.read();
+    process.stdout.write(values.json ? `${JSON.stringify(state.peers, null, 2)}\n` : formatPeerList(state.peers));
+    return 0;
+  } finally {
+    await client?.close();
+  }
 }
 
 async function peerRemove(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { state: { type: "string" }, ...OUTPUT_OPTIONS });
+  const { values, positionals } = parse(argv, { ...STORE_OPTIONS, ...OUTPUT_OPTIONS });
   if (values.help) return help();
   if (positionals.length !== 1) throw new UsageError("peer remove takes exactly one NAME");
-  const dir = required(values.state, "state");
   const outputs = outputRequests(values.output);
-  const state = removePeer(await readStateDir(dir), positionals[0]!);
-  await writeStateDir(dir, state);
-  note(`removed peer "${positionals[0]}"`);
-  const manifest = await exportOutputs(state, outputs, values["secret-name"]!);
-  if (manifest !== null) writeSecretOutput(manifest);
-  return 0;
+  const { store, client } = openStore(values);
+  if (client && outputs.length) throw new UsageError("--output writes files from a state directory; with --secret the Secret is the state");
+  try {
+    const state = await store.update((current) => removePeer(current, positionals[0]!));
+    note(`removed peer "${positionals[0]}" from ${store.label}`);
+    const manifest = await exportOutputs(state, outputs, values["secret-name"]!);
+    if (manifest !== null) writeSecretOutput(manifest);
+    return 0;
+  } finally {
+    await client?.close();
+  }
+}
+
+/** Calls `fn` until it succeeds or `timeoutMs` passes; an API answer other than 5xx/429 is final. */
+async function untilReachable<T>(what: string, fn: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 500;
+  let said = "";
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      const retriable = !(err instanceof KubeApiError) || err.status >= 500 || err.status === 429;
+      if (!retriable || Date.now() + delay > deadline) throw err;
+      const message = (err as Error).message;
+      if (message !== said) note(`${what}: ${message}; retrying`);
+      said = message;
+      await sleep(delay);
+      delay = Math.min(delay * 2, 5_000);
+    }
+  }
+}
+
+/**
+ * The sidecar's state from a Secret: the stored one, or at first start (an
+ * empty Secret) a new key pair and the tunnel given by flags, stored at once
+ * so a restarted or second pod uses the same key.
+ */
+async function secretStateSource(
+  client: KubeClient,
+  name: string,
+  init: { tunnel?: string; mtu: number; listenPort?: number; endpoint?: string; service?: string },
+): Promise<StateSource> {
+  const { state, created } = await untilReachable(
+    `reading Secret ${name}`,
+    () =>
+      initSecretState(client, name, async () => {
+        if (init.tunnel === undefined) throw new UsageError(`Secret ${name} is empty: --tunnel CIDR is needed to make the first key`);
+        let endpoint = init.endpoint;
+        if (endpoint === undefined && init.service !== undefined) {
+          endpoint = loadBalancerEndpoint(await client.getService(init.service));
+        }
+        const keys = await generateKeyPair();
+        return newServerState({ ...keys, tunnel: init.tunnel, mtu: init.mtu, ...(init.listenPort ? { listenPort: init.listenPort } : {}), ...(endpoint ? { endpoint } : {}) });
+      }),
+    60_000,
+  );
+  if (created) {
+    note(`Secret ${name} was empty: stored a new server key (public ${state.server.publicKey}), address ${state.server.address} in ${state.server.tunnel}`);
+  } else if (init.tunnel !== undefined && init.tunnel !== state.server.tunnel) {
+    note(`Secret ${name} holds tunnel ${state.server.tunnel}, not --tunnel ${init.tunnel}: the stored one is used (set the chart's wireguard.tunnel to match, so the server URL it derives is right)`);
+  }
+  return secretSource(client, name);
 }
 
 async function up(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
-    state: { type: "string" },
+    ...STORE_OPTIONS,
+    tunnel: { type: "string" },
+    mtu: { type: "string" },
+    endpoint: { type: "string" },
+    service: { type: "string" },
     interface: { type: "string" },
     "listen-port": { type: "string" },
     "clamp-mss": { type: "boolean", default: false },
+    "allow-port": { type: "string", multiple: true },
     forward: { type: "boolean", default: false },
     userspace: { type: "boolean", default: false },
     "poll-interval": { type: "string" },
@@ -222,27 +377,61 @@ async function up(argv: string[]): Promise<number> {
   if (pollSeconds < 1) throw new UsageError("--poll-interval must be at least 1 second");
   const listenPort = values["listen-port"] === undefined ? undefined : integerFlag(values["listen-port"], "listen-port", 0);
   if (listenPort !== undefined && (listenPort < 1 || listenPort > 65535)) throw new UsageError("--listen-port must be 1-65535");
-  return runSidecar({
-    stateDir: required(values.state, "state"),
-    interfaceName,
-    ...(listenPort === undefined ? {} : { listenPort }),
-    clampMss: values["clamp-mss"]!,
-    forward: values.forward!,
-    userspace: values.userspace!,
-    pollIntervalMs: pollSeconds * 1000,
-    ...(values["status-file"] ? { statusFile: values["status-file"] } : {}),
-    log: note,
-  });
+  const allowTcpPorts = (values["allow-port"] ?? []).map((p) => integerFlag(p, "allow-port", 0));
+  if (allowTcpPorts.some((p) => p < 1 || p > 65535)) throw new UsageError("--allow-port must be 1-65535");
+  const mtu = integerFlag(values.mtu, "mtu", DEFAULT_MTU);
+  if (values.endpoint !== undefined) parseEndpoint(values.endpoint);
+  if (values.state !== undefined && values.secret !== undefined) throw new UsageError("give --state or --secret, not both");
+
+  let client: KubeClient | undefined;
+  let source: StateSource;
+  if (values.state !== undefined) {
+    source = directorySource(required(values.state, "state"));
+  } else {
+    const env = wireguardEnvDefaults(process.env);
+    const secret = required(values.secret ?? env.secret, "state (or --secret)");
+    const service = values.service ?? env.service;
+    client = podClient();
+    source = await secretStateSource(client, secret, {
+      ...(values.tunnel === undefined ? {} : { tunnel: values.tunnel }),
+      mtu,
+      ...(listenPort === undefined ? {} : { listenPort }),
+      ...((values.endpoint ?? env.endpoint) === undefined ? {} : { endpoint: (values.endpoint ?? env.endpoint)! }),
+      ...(service === undefined ? {} : { service }),
+    });
+  }
+  try {
+    return await runSidecar({
+      source,
+      interfaceName,
+      ...(listenPort === undefined ? {} : { listenPort }),
+      clampMss: values["clamp-mss"]!,
+      ...(allowTcpPorts.length ? { allowTcpPorts } : {}),
+      forward: values.forward!,
+      userspace: values.userspace!,
+      pollIntervalMs: pollSeconds * 1000,
+      ...(values["status-file"] ? { statusFile: values["status-file"] } : {}),
+      log: note,
+    });
+  } finally {
+    await client?.close();
+  }
 }
 
 async function status(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { state: { type: "string" }, interface: { type: "string" }, json: { type: "boolean" } });
+  const { values, positionals } = parse(argv, { ...STORE_OPTIONS, interface: { type: "string" }, json: { type: "boolean" } });
   if (values.help) return help();
   if (positionals.length) throw new UsageError("status takes no arguments");
-  const state = await readStateDir(required(values.state, "state"));
-  const rows = await readPeerStatus(required(values.interface, "interface"), state, Math.floor(Date.now() / 1000));
-  process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatStatus(rows));
-  return 0;
+  const interfaceName = required(values.interface ?? wireguardEnvDefaults(process.env).interface, "interface");
+  const { store, client } = openStore(values);
+  try {
+    const state = await store.read();
+    const rows = await readPeerStatus(interfaceName, state, Math.floor(Date.now() / 1000));
+    process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatStatus(rows));
+    return 0;
+  } finally {
+    await client?.close();
+  }
 }
 
 function help(): number {

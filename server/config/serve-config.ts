@@ -17,6 +17,7 @@ export const SERVE_FLAGS: FlagSpecs = {
   "web-cert-file": { type: "string", default: "/etc/matchbox/ssl/server.crt", env: true, description: "HTTPS certificate" },
   "web-key-file": { type: "string", default: "/etc/matchbox/ssl/server.key", env: true, description: "HTTPS private key" },
   "key-ring-path": { type: "string", default: "", env: true, description: "OpenPGP key ring for signatures (not supported by netboot)" },
+  "server-url": { type: "string", default: "", env: true, description: "URL machines use to reach this server (e.g. http://10.77.0.1:8080): replaces the placeholder origin http://netboot.example.internal:8080 wherever profiles and templates name it; files without it are served unchanged" },
   "debug-address": {
     type: "string",
     default: "",
@@ -76,6 +77,8 @@ export interface ServeConfig {
   /** Most client connections open at once on the main listener; undefined: derived from the open-files limit. */
   maxConnections?: number;
   shutdownGraceMs: number;
+  /** Replaces the placeholder origin in the data (-server-url), when set. */
+  serverUrl?: string;
   /** WireGuard interface whose peers /metrics reports, when set. */
   wireguardInterface?: string;
   wireguardStatusFile?: string;
@@ -107,6 +110,25 @@ export function isLoopback(host: string): boolean {
   if (isIPv4(host)) return host.startsWith("127.");
   if (isIPv6(host)) return host === "::1" || /^::ffff:127\./i.test(host);
   return false;
+}
+
+/**
+ * A URL for -server-url: http or https, a host, an optional port and path,
+ * nothing else (it is spliced into kernel command lines and templates).
+ * A trailing slash is dropped, since the placeholder has none.
+ */
+export function parseServerUrl(text: string): string {
+  const refuse = (why: string) => new UsageError(`invalid -server-url "${text}": ${why}`);
+  if (!/^https?:\/\/[^\s"'{}<>\\^`|]+$/.test(text)) throw refuse("want http://HOST[:PORT][/PATH] without spaces, quotes or braces");
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw refuse("not a URL");
+  }
+  if (url.search || url.hash || text.includes("?") || text.includes("#")) throw refuse("no query or fragment");
+  if (url.username || url.password) throw refuse("no user or password");
+  return text.replace(/\/+$/, "");
 }
 
 function isDirectory(p: string): boolean {
@@ -175,6 +197,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
       recordQueryValues: values["record-query-values"] as boolean,
       ...(maxConnections === undefined ? {} : { maxConnections }),
       shutdownGraceMs: parseDuration(values["shutdown-grace"] as string, "-shutdown-grace"),
+      ...(values["server-url"] ? { serverUrl: parseServerUrl(values["server-url"] as string) } : {}),
       ...(values["wireguard-interface"] ? { wireguardInterface: values["wireguard-interface"] as string } : {}),
       ...(values["wireguard-status-file"] ? { wireguardStatusFile: path.resolve(values["wireguard-status-file"] as string) } : {}),
       unsupported,

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { ListenAddress, ServeConfig } from "../config/serve-config.js";
 import { NetbootMetrics, statusFilePeers, wgDumpPeers } from "../observe/metrics.js";
 import { BootTimeline } from "../observe/timeline.js";
+import { filesNamingPlaceholder, PLACEHOLDER_ORIGIN } from "../store/server-url.js";
 import { DataStore } from "../store/store.js";
 import { Explainer } from "../validate/explain.js";
 import { buildApp, limitedServerFactory, ROUTER_OPTIONS, type ResponseInfo } from "./app.js";
@@ -68,7 +69,17 @@ export async function startServer(config: ServeConfig, logger: Logger, https?: {
         : {}),
   });
   const guard = new ConnectionGuard(maxConnections, shedLogger(logger, (action) => metrics.observeShed(action)));
-  store = await DataStore.open(config.dataPath, { logger, onReload: (result) => metrics.observeReload(result) });
+  store = await DataStore.open(config.dataPath, {
+    logger,
+    ...(config.serverUrl === undefined ? {} : { serverUrl: config.serverUrl }),
+    onReload: (result) => metrics.observeReload(result),
+  });
+  if (config.serverUrl === undefined) {
+    const files = filesNamingPlaceholder(store.current);
+    if (files.length > 0) {
+      logger.warn({ files }, `${files.join(", ")} give machines the placeholder origin ${PLACEHOLDER_ORIGIN}: set -server-url (MATCHBOX_SERVER_URL) to the URL they reach this server at`);
+    }
+  }
   const explainer = await Explainer.create(store);
 
   const onResponse = (info: ResponseInfo) => {
@@ -98,7 +109,7 @@ export async function startServer(config: ServeConfig, logger: Logger, https?: {
     }
     debugUrl = urlOf(debugApp, config.debugViews, "http");
   }
-  logger.info({ url, debugViews: debugUrl ?? config.debugViews, maxConnections: guard.limit, dataPath: config.dataPath, assetsPath: config.assetsPath ?? null }, "listening");
+  logger.info({ url, debugViews: debugUrl ?? config.debugViews, maxConnections: guard.limit, serverUrl: config.serverUrl ?? null, dataPath: config.dataPath, assetsPath: config.assetsPath ?? null }, "listening");
 
   const openStore = store;
   return {

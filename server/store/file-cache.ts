@@ -103,6 +103,9 @@ export class FileCache {
   private settle = false;
   private settleAt: number | undefined;
 
+  /** `rewrite`: applied to each file's text before it is parsed (the -server-url substitution). */
+  constructor(private readonly rewrite: (text: string) => string = (text) => text) {}
+
   /**
    * Starts a load: files not seen by its end are forgotten. With `settle`,
    * files changed within the last `STORE_TIMING.settleMs` are left for later.
@@ -192,7 +195,7 @@ export class FileCache {
 
     let outcome: Outcome<T>;
     try {
-      const value = read(text);
+      const value = read(this.rewrite(text));
       const rejected = check?.check(value);
       if (rejected) {
         const fallback = this.fallback<T>(absolute, problemOf(rejected, relative));

@@ -2,6 +2,7 @@ import { watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
 import { FileCache, loadSnapshot } from "./loader.js";
+import { replacePlaceholderOrigin } from "./server-url.js";
 import type { Snapshot } from "./snapshot.js";
 import { STORE_TIMING } from "./timing.js";
 import type { FileProblem } from "./types.js";
@@ -16,6 +17,8 @@ export interface DataStoreOptions {
    * grows with the directory so polling costs at most ~5% of a core.
    */
   pollIntervalMs?: number;
+  /** Replaces the placeholder origin in every file with this URL (-server-url). */
+  serverUrl?: string;
   /** Called after every reload attempt (for metrics). */
   onReload?: (result: { snapshot: Snapshot; durationMs: number; newProblems: readonly FileProblem[] }) => void;
 }
@@ -58,7 +61,7 @@ interface QueuedReload {
  */
 export class DataStore {
   private snapshot!: Snapshot;
-  private readonly cache = new FileCache();
+  private readonly cache: FileCache;
   private watchers = new Map<string, FSWatcher>();
   private debounce: NodeJS.Timeout | undefined;
   /** performance.now() of the first change event the pending debounce waits on. */
@@ -77,7 +80,10 @@ export class DataStore {
   private constructor(
     readonly dataDir: string,
     private readonly options: DataStoreOptions,
-  ) {}
+  ) {
+    const url = options.serverUrl;
+    this.cache = new FileCache(url === undefined ? undefined : (text) => replacePlaceholderOrigin(text, url));
+  }
 
   /**
    * Loads the data directory and, by default, watches it. A data directory

@@ -139,6 +139,49 @@ export async function removeMssClamp(name: string, mtu: number): Promise<void> {
   for (const rule of mssRules(name, mtu)) await execa("iptables", ["-t", "mangle", "-D", ...rule], { reject: false });
 }
 
+/** The chain holding the tunnel's input filter (iptables allows 28 characters; interface names have 15). */
+function filterChain(name: string): string {
+  return `NETBOOT-IN-${name}`;
+}
+
+/** The filter's rules: the given TCP ports and ICMP are let in from the tunnel, everything else dropped. */
+export function inputFilterRules(tcpPorts: number[]): string[][] {
+  return [
+    ...tcpPorts.map((port) => ["-p", "tcp", "--dport", String(port), "-j", "ACCEPT"]),
+    ["-p", "icmp", "-j", "ACCEPT"],
+    ["-j", "DROP"],
+  ];
+}
+
+/**
+ * Lets only `tcpPorts` (and ICMP) in through the tunnel: the boot network is
+ * untrusted, and other listeners in the pod (the read-only views, anything a
+ * user adds) must not be reachable from it. Idempotent: a restarted sidecar in
+ * the same network namespace replaces its earlier rules.
+ */
+export async function addInputFilter(name: string, tcpPorts: number[]): Promise<void> {
+  const chain = filterChain(name);
+  await execa("iptables", ["-N", chain], { reject: false }); // exists after a restart
+  await run("iptables", ["-F", chain]);
+  for (const rule of inputFilterRules(tcpPorts)) await run("iptables", ["-A", chain, ...rule]);
+  const jump = ["INPUT", "-i", name, "-j", chain];
+  const present = await execa("iptables", ["-C", ...jump], { reject: false });
+  if (present.exitCode !== 0) await run("iptables", ["-I", ...jump]);
+}
+
+export async function removeInputFilter(name: string): Promise<void> {
+  const chain = filterChain(name);
+  await execa("iptables", ["-D", "INPUT", "-i", name, "-j", chain], { reject: false });
+  await execa("iptables", ["-F", chain], { reject: false });
+  await execa("iptables", ["-X", chain], { reject: false });
+}
+
+/** The public keys of the interface's peers (`wg show <name> peers`). */
+export async function listPeerKeys(name: string): Promise<string[]> {
+  const { stdout } = await execa("wg", ["show", name, "peers"]);
+  return stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+}
+
 /** `wg show <name> dump`. Its first line holds the private key: parse it with parseWgDump, never print it. */
 export async function showDump(name: string): Promise<string> {
   const { stdout } = await execa("wg", ["show", name, "dump"]);

@@ -39,7 +39,7 @@ export function helmValues(state: WireGuardState, options: { existingSecret?: st
   const header = [
     "# netboot WireGuard values (from `netboot wireguard`).",
     `# Server public key: ${state.server.publicKey}`,
-    `# Routers dial ${state.server.endpoint}; the boot server is ${serverInterfaceAddress(state.server)} in the tunnel, MTU ${state.server.mtu}.`,
+    `# Routers dial ${state.server.endpoint ?? "the load balancer's address"}; the boot server is ${serverInterfaceAddress(state.server)} in the tunnel, MTU ${state.server.mtu}.`,
     ...(options.existingSecret ? [] : ["# This file holds the server's private key: keep it secret."]),
   ];
   return `${header.join("\n")}\n${yaml.dump({ wireguard }, { lineWidth: -1, noRefs: true })}`;

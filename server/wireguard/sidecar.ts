@@ -1,19 +1,19 @@
 /**
- * `netboot wireguard up`: bring the tunnel interface up from the state
- * directory, keep it in step with the directory, and remove it on SIGTERM or
- * SIGINT. Reloads use `wg syncconf`, so adding a router keeps every existing
- * session.
+ * `netboot wireguard up`: bring the tunnel interface up from the state (a
+ * directory, or a Secret read through the API), keep it in step with it, and
+ * remove it on SIGTERM or SIGINT. Reloads use `wg syncconf`, so adding a
+ * router keeps every existing session.
  */
 import { takeOverSignals } from "../util/signals.js";
-import { watch, type FSWatcher } from "node:fs";
 import { createLink, enableIpv4Forwarding, type Log } from "./link.js";
-import { readStateDir, stateFingerprint } from "./state-dir.js";
-import type { WireGuardState } from "./state.js";
+import { filesFingerprint, type StateSource } from "./state-dir.js";
+import { parseStateFiles, type WireGuardState } from "./state.js";
 import { writeStatusFile } from "./status.js";
 import { Tunnel } from "./tunnel.js";
 
 export interface SidecarOptions {
-  stateDir: string;
+  /** Where the state comes from: a directory (a mounted Secret) or a Secret read through the API. */
+  source: StateSource;
   interfaceName: string;
   /** Enable IPv4 forwarding, for a server that routes the tunnel to other hosts. */
   forward: boolean;
@@ -21,6 +21,8 @@ export interface SidecarOptions {
   clampMss: boolean;
   /** Overrides the state's listen port (the chart passes its container port). */
   listenPort?: number;
+  /** TCP ports the tunnel may reach (with ICMP); everything else arriving through it is dropped. Unset: no filter. */
+  allowTcpPorts?: number[];
   /** Use wireguard-go even when kernel WireGuard is available. */
   userspace: boolean;
   /** Fallback poll of the state directory, for file systems without inotify; also the status file's period. */
@@ -36,9 +38,10 @@ function summary(state: WireGuardState): string {
 
 /** Runs until SIGTERM/SIGINT (exit code 0) or until wireguard-go dies (1). */
 export async function runSidecar(options: SidecarOptions): Promise<number> {
-  const { log, stateDir, interfaceName } = options;
-  const initial = await readStateDir(stateDir);
-  let fingerprint = await stateFingerprint(stateDir);
+  const { log, source, interfaceName } = options;
+  const initialFiles = await source.readFiles();
+  const initial = parseStateFiles(initialFiles);
+  let fingerprint = filesFingerprint(initialFiles);
   const link = await createLink(interfaceName, log, { userspace: options.userspace });
   const tunnel = new Tunnel(link, options);
   try {
@@ -49,12 +52,13 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
     throw err;
   }
   log(
-    `${interfaceName} up (${link.kind}), address ${initial.server.address}, udp/${options.listenPort ?? initial.server.listenPort}, mtu ${initial.server.mtu}${options.clampMss ? " (MSS clamped)" : ""}, ${summary(initial)}`,
+    `${interfaceName} up (${link.kind}), address ${initial.server.address}, udp/${options.listenPort ?? initial.server.listenPort}, mtu ${initial.server.mtu}${options.clampMss ? " (MSS clamped)" : ""}${options.allowTcpPorts ? `, in from the tunnel: tcp/${options.allowTcpPorts.join(",")} and ICMP only` : ""}, ${summary(initial)}`,
   );
 
   let stopping = false;
   let current = initial;
   let refusedFingerprint: string | null = null;
+  let readError: string | null = null;
   let reloading: Promise<void> = Promise.resolve();
   let pending = false;
   const reload = (): void => {
@@ -68,16 +72,21 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
   };
 
   const applyIfChanged = async (): Promise<void> => {
-    let next: string;
+    let files: Record<string, string | undefined>;
     try {
-      next = await stateFingerprint(stateDir);
+      files = await source.readFiles();
+      readError = null;
     } catch (err) {
-      log(`cannot read ${stateDir}: ${(err as Error).message}`);
+      // Said once per distinct error: an API server away for a while is not a flood of lines.
+      const message = (err as Error).message;
+      if (message !== readError) log(`cannot read ${source.label}: ${message}; keeping the running configuration`);
+      readError = message;
       return;
     }
+    const next = filesFingerprint(files);
     if (next === fingerprint || next === refusedFingerprint) return;
     try {
-      const state = await readStateDir(stateDir);
+      const state = parseStateFiles(files);
       await tunnel.apply(state);
       current = state;
       fingerprint = next;
@@ -102,13 +111,7 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
   };
   if (options.statusFile) await writeStatus(options.statusFile);
 
-  let watcher: FSWatcher | undefined;
-  try {
-    watcher = watch(stateDir, () => setTimeout(reload, 100));
-    watcher.on("error", (err) => log(`watching ${stateDir} failed (${err.message}); polling only`));
-  } catch (err) {
-    log(`cannot watch ${stateDir} (${(err as Error).message}); polling only`);
-  }
+  const stopWatching = source.watch?.(() => setTimeout(reload, 100), log);
   const poll = setInterval(reload, options.pollIntervalMs);
 
   const outcome = await new Promise<number>((resolve) => {
@@ -128,7 +131,7 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
     });
   });
 
-  watcher?.close();
+  stopWatching?.();
   clearInterval(poll);
   await reloading;
   await tunnel.remove();

@@ -32,8 +32,12 @@ export const DEFAULT_MTU = 1420;
 export const DEFAULT_KEEPALIVE_SECONDS = 25;
 
 export interface ServerSettings {
-  /** HOST:PORT the routers dial (the cloud load balancer). */
-  endpoint: string;
+  /**
+   * HOST:PORT the routers dial (the cloud load balancer). Absent when the
+   * state was made before the address was known (in a cluster, `peer add`
+   * then reads it from the Service).
+   */
+  endpoint?: string;
   /** The tunnel's address block, e.g. 192.0.2.0/24. */
   tunnel: string;
   /** The server's own tunnel address: the first usable address of `tunnel`. */
@@ -110,19 +114,19 @@ export function mssForMtu(mtu: number): number {
 export function newServerState(input: {
   privateKey: string;
   publicKey: string;
-  endpoint: string;
+  endpoint?: string;
   tunnel: string;
   listenPort?: number;
   mtu?: number;
 }): WireGuardState {
-  parseEndpoint(input.endpoint);
+  if (input.endpoint !== undefined) parseEndpoint(input.endpoint);
   const tunnel = parseCidr(input.tunnel, { strict: true });
   if (tunnel.prefix > 30) throw new Error(`tunnel ${input.tunnel} is too small: use /30 or larger (e.g. /24)`);
   const address = firstFreeAddress(tunnel, new Set());
   const state: WireGuardState = {
     privateKey: input.privateKey,
     server: {
-      endpoint: input.endpoint,
+      ...(input.endpoint === undefined ? {} : { endpoint: input.endpoint }),
       tunnel: formatCidr(tunnel),
       address: formatIpv4(address!),
       listenPort: validatePort(input.listenPort ?? DEFAULT_LISTEN_PORT, "listen port"),
@@ -181,7 +185,7 @@ export function validateState(state: WireGuardState): void {
   const { server, peers } = state;
   if (!isWireGuardKey(state.privateKey)) throw new Error(`${STATE_FILES.privateKey}: not a WireGuard key`);
   if (!isWireGuardKey(server.publicKey)) throw new Error(`${STATE_FILES.server}: publicKey is not a WireGuard key`);
-  parseEndpoint(server.endpoint);
+  if (server.endpoint !== undefined) parseEndpoint(server.endpoint);
   validatePort(server.listenPort, "listenPort");
   validateMtu(server.mtu);
   const tunnel = parseCidr(server.tunnel, { strict: true });
@@ -236,7 +240,7 @@ export function parseStateFiles(files: Readonly<Record<string, string | undefine
   const state: WireGuardState = {
     privateKey: read(STATE_FILES.privateKey).trim(),
     server: {
-      endpoint: String(server.endpoint),
+      ...(server.endpoint === undefined || server.endpoint === null ? {} : { endpoint: String(server.endpoint) }),
       tunnel: String(server.tunnel),
       address: String(server.address),
       listenPort: Number(server.listenPort),

@@ -5,10 +5,12 @@
  */
 import { planApply, type AppliedLink } from "./apply-plan.js";
 import {
+  addInputFilter,
   addMssClamp,
   deleteAddress,
   deleteLink,
   deleteRoute,
+  removeInputFilter,
   removeMssClamp,
   replaceAddress,
   replaceRoute,
@@ -22,11 +24,14 @@ export interface TunnelOptions {
   clampMss: boolean;
   /** Overrides the state's listen port. */
   listenPort?: number;
+  /** TCP ports reachable through the tunnel (plus ICMP); unset: everything. */
+  allowTcpPorts?: number[];
 }
 
 export class Tunnel {
   private applied: AppliedLink | null = null;
   private clampMtu: number | null = null;
+  private filtered = false;
 
   constructor(
     readonly link: TunnelLink,
@@ -38,6 +43,11 @@ export class Tunnel {
     const { listenPort } = this.options;
     const state = listenPort === undefined ? loaded : { ...loaded, server: { ...loaded.server, listenPort } };
     const plan = planApply(this.applied, state);
+    // Before the first peer can send anything: nothing but the allowed ports ever arrives unfiltered.
+    if (this.options.allowTcpPorts && !this.filtered) {
+      await addInputFilter(name, this.options.allowTcpPorts);
+      this.filtered = true;
+    }
     await syncConf(name, plan.setconf);
     await setLinkUp(name, plan.link.mtu);
     await replaceAddress(name, plan.link.address);
@@ -56,5 +66,6 @@ export class Tunnel {
   async remove(): Promise<void> {
     if (this.clampMtu !== null) await removeMssClamp(this.link.name, this.clampMtu);
     await deleteLink(this.link);
+    if (this.filtered) await removeInputFilter(this.link.name);
   }
 }

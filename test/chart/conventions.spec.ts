@@ -5,7 +5,7 @@ import { type K8sObject, findObject, parseManifests } from "./manifests.js";
 import { container, podTemplate } from "./pod.js";
 
 const scenario = (name: string) => join(CHART_DIR, "ci", `${name}-values.yaml`);
-const SCENARIOS = ["default", "no-wireguard", "kernel-existing-secret", "aws-nlb-persistence"];
+const SCENARIOS = ["install", "default", "no-wireguard", "kernel-existing-secret", "aws-nlb-persistence"];
 
 const rendered = new Map<string, K8sObject[]>();
 beforeAll(async () => {
@@ -55,7 +55,12 @@ describe.each(SCENARIOS)("scenario %s", (name) => {
     expect(netboot.securityContext?.runAsUser).toBeGreaterThan(0);
     expect(netboot.securityContext?.capabilities?.add).toBeUndefined();
     expect(netboot.args?.slice(0, 3)).toEqual(["serve", "-address", "0.0.0.0:8080"]);
-    expect(netboot.ports).toEqual([{ name: "http", containerPort: 8080, protocol: "TCP" }]);
+    // The views are always placed explicitly, apart from the boot port.
+    expect(netboot.args![netboot.args!.indexOf("-debug-address") + 1]).toBe("0.0.0.0:9090");
+    expect(netboot.ports).toEqual([
+      { name: "http", containerPort: 8080, protocol: "TCP" },
+      { name: "debug", containerPort: 9090, protocol: "TCP" },
+    ]);
     expect(netboot.livenessProbe?.httpGet).toEqual({ path: "/healthz", port: "http" });
     expect(netboot.readinessProbe?.httpGet).toEqual({ path: "/readyz", port: "http" });
     expect(pod.hostNetwork).toBeUndefined();
@@ -88,9 +93,9 @@ describe.each(SCENARIOS)("scenario %s", (name) => {
     }
   });
 
-  it("rolls the pods when data change, and on key changes only when asked (checksum annotations)", () => {
+  it("carries no checksum of the data (a data change must not roll the pods); one of the Secret only when asked", () => {
     const annotations = podTemplate(findObject(objects(name), "Deployment")).metadata.annotations ?? {};
-    expect(annotations["checksum/data"]).toMatch(/^[0-9a-f]{64}$/);
+    expect(annotations["checksum/data"]).toBeUndefined();
     const rollsOnKeys = name === "aws-nlb-persistence";
     expect(annotations["checksum/wireguard"] !== undefined).toBe(rollsOnKeys);
     if (rollsOnKeys) expect(annotations["checksum/wireguard"]).toMatch(/^[0-9a-f]{64}$/);
@@ -184,9 +189,9 @@ describe("optional parts", () => {
     expect(wg.spec).toMatchObject({ loadBalancerClass: "service.k8s.aws/nlb", loadBalancerSourceRanges: ["198.51.100.7/32"] });
   });
 
-  it("renders no PDB, PVC or test-free extras by default", () => {
+  it("renders no PDB by default, and keeps assets on a PersistentVolumeClaim", () => {
     const kinds = objects("default").map((o) => o.kind).sort();
-    expect(kinds).toEqual(["ConfigMap", "ConfigMap", "ConfigMap", "ConfigMap", "Deployment", "Pod", "Secret", "Service", "Service", "ServiceAccount"]);
+    expect(kinds).toEqual(["ConfigMap", "ConfigMap", "ConfigMap", "ConfigMap", "Deployment", "PersistentVolumeClaim", "Pod", "Secret", "Service", "Service", "ServiceAccount"]);
   });
 
   it("seeds the assets volume from the image's iPXE binaries without overwriting", () => {

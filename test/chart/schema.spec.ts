@@ -69,12 +69,52 @@ const REJECTED: { why: string; args: string[]; message: Record<HelmName, string>
     },
   },
   {
-    why: "WireGuard on without keys",
-    args: ["--set", "wireguard.enabled=true"],
+    why: "keys neither made by the pod nor given",
+    args: ["--set", "wireguard.manageSecret=false"],
     message: {
-      helm4: "wireguard.enabled is true but no keys were given: run `netboot wireguard init",
-      helm3: "wireguard.enabled is true but no keys were given: run `netboot wireguard init",
+      helm4: "wireguard.manageSecret is false but no keys were given: run `netboot wireguard init",
+      helm3: "wireguard.manageSecret is false but no keys were given: run `netboot wireguard init",
     },
+  },
+  {
+    why: "a tunnel that is not an IPv4 block",
+    args: ["--set", "wireguard.tunnel=10.77.0.0"],
+    message: { helm4: "/wireguard/tunnel", helm3: "wireguard.tunnel" },
+  },
+  {
+    why: "a tunnel that is not a network address",
+    args: ["--set", "wireguard.tunnel=10.77.0.5/24"],
+    message: { helm4: 'wireguard.tunnel "10.77.0.5/24" is not a network address', helm3: 'wireguard.tunnel "10.77.0.5/24" is not a network address' },
+  },
+  {
+    why: "a tunnel too small for a server and a router",
+    args: ["--set", "wireguard.tunnel=10.77.0.0/31"],
+    message: { helm4: "/wireguard/tunnel", helm3: "wireguard.tunnel" },
+  },
+  {
+    why: "an endpoint without a port",
+    args: ["--set", "wireguard.endpoint=vpn.example.com"],
+    message: { helm4: "/wireguard/endpoint", helm3: "wireguard.endpoint" },
+  },
+  {
+    why: "an MTU below IPv6's minimum",
+    args: ["--set", "wireguard.mtu=1000"],
+    message: { helm4: "/wireguard/mtu", helm3: "wireguard.mtu" },
+  },
+  {
+    why: "a server URL without a scheme",
+    args: ["--set", "server.url=10.77.0.1:8080"],
+    message: { helm4: "/server/url", helm3: "server.url" },
+  },
+  {
+    why: "a server URL with a query",
+    args: ["--set", "server.url=http://10.77.0.1:8080/?a"],
+    message: { helm4: "/server/url", helm3: "server.url" },
+  },
+  {
+    why: "a debug address without a port",
+    args: ["--set", "server.debugAddress=0.0.0.0"],
+    message: { helm4: "/server/debugAddress", helm3: "server.debugAddress" },
   },
 ];
 

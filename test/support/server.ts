@@ -30,6 +30,8 @@ export async function startTestServer(options: {
   debugViews?: ServeConfig["debugViews"];
   /** Keep every query value in the boot timeline (-record-query-values). */
   recordQueryValues?: boolean;
+  /** -server-url. */
+  serverUrl?: string;
 }): Promise<TestServer> {
   const dataDir = options.dataDir ?? makeDataDir(options.files ?? {});
   const logs: Record<string, unknown>[] = [];
@@ -48,6 +50,7 @@ export async function startTestServer(options: {
     debugViews: options.debugViews ?? "main",
     recordQueryValues: options.recordQueryValues ?? false,
     shutdownGraceMs: 1000,
+    ...(options.serverUrl === undefined ? {} : { serverUrl: options.serverUrl }),
     unsupported: [],
   };
   const server = await startServer(config, createLogger("debug", sink));

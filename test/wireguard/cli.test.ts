@@ -3,11 +3,10 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import yaml from "js-yaml";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { wireguardCommand } from "../../server/cli/wireguard.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { writeStateDir } from "../../server/wireguard/state-dir.js";
 import { addPeer } from "../../server/wireguard/state.js";
-import { SERVER_PRIVATE, serverState, testKey } from "./fixtures.js";
+import { runWireguardCli, SERVER_PRIVATE, serverState, testKey } from "./fixtures.js";
 
 let root: string;
 let state: string;
@@ -15,16 +14,9 @@ let out: string;
 let err: string;
 
 async function run(...argv: string[]): Promise<number> {
-  out = "";
-  err = "";
-  const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
-  const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((err += String(chunk)), true));
-  try {
-    return await wireguardCommand.run(argv);
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
+  let code: number;
+  ({ code, out, err } = await runWireguardCli(argv));
+  return code;
 }
 
 beforeEach(async () => {

@@ -37,3 +37,20 @@ export const ROUTER_INPUT: RouterConfigInput = {
   mtu: 1420,
   keepaliveSeconds: 25,
 };
+
+/** Runs `netboot wireguard ARGV…` in this process, capturing what it writes. */
+export async function runWireguardCli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { vi } = await import("vitest");
+  const { wireguardCommand } = await import("../../server/cli/wireguard.js");
+  let out = "";
+  let err = "";
+  const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
+  const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((err += String(chunk)), true));
+  try {
+    const code = await wireguardCommand.run(argv);
+    return { code, out, err };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}

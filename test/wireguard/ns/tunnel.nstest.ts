@@ -128,7 +128,7 @@ describe("WireGuard tunnel between namespaces", () => {
 
   it("up brings the server interface up from the mounted state", async () => {
     sidecar = lab.spawn(cloud, "node", [
-      BIN, "wireguard", "up", "--state", mounted, "--interface", serverIf, "--clamp-mss", "--forward", "--poll-interval", "1",
+      BIN, "wireguard", "up", "--state", mounted, "--interface", serverIf, "--clamp-mss", "--allow-port", "8080", "--forward", "--poll-interval", "1",
       "--status-file", join(work, "status.json"),
     ]);
     sidecar.stderr?.on("data", (chunk: Buffer) => sidecarLog.push(...chunk.toString().split("\n").filter(Boolean)));
@@ -141,6 +141,12 @@ describe("WireGuard tunnel between namespaces", () => {
     expect(mangle).toContain(`-A PREROUTING -i ${serverIf} -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1380`);
     expect(mangle).toContain(`-A POSTROUTING -o ${serverIf} -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1380`);
     expect((await lab.exec(cloud, "sysctl", ["-n", "net.ipv4.ip_forward"])).stdout.trim()).toBe("1");
+    // From the tunnel only the boot port and ICMP get in.
+    const filter = (await lab.exec(cloud, "iptables", ["-S"])).stdout;
+    expect(filter).toContain(`-A INPUT -i ${serverIf} -j NETBOOT-IN-${serverIf}`);
+    expect(filter).toContain(`-A NETBOOT-IN-${serverIf} -p tcp -m tcp --dport 8080 -j ACCEPT`);
+    expect(filter).toContain(`-A NETBOOT-IN-${serverIf} -p icmp -j ACCEPT`);
+    expect(filter).toContain(`-A NETBOOT-IN-${serverIf} -j DROP`);
     expect(sidecarLog.join("\n")).not.toContain((await readFile(join(mounted, STATE_FILES.privateKey), "utf8")).trim());
   });
 
@@ -259,12 +265,13 @@ describe("WireGuard tunnel between namespaces", () => {
     expect((await lab.exec(spare, "ip", ["link", "show", spareIf], { reject: false })).exitCode).not.toBe(0);
   }, 20_000);
 
-  it("SIGTERM removes the interface and the MSS rules, and exits 0", async () => {
+  it("SIGTERM removes the interface, the MSS rules and the tunnel filter, and exits 0", async () => {
     sidecar.kill("SIGTERM");
     const result = await Promise.race([sidecar, new Promise<null>((r) => setTimeout(() => r(null), 10_000))]);
     expect(result?.exitCode).toBe(0);
     expect((await lab.exec(cloud, "ip", ["link", "show", serverIf], { reject: false })).exitCode).not.toBe(0);
     expect(existsSync(`/var/run/wireguard/${serverIf}.sock`)).toBe(false);
     expect((await lab.exec(cloud, "iptables", ["-t", "mangle", "-S"])).stdout).not.toContain("TCPMSS");
+    expect((await lab.exec(cloud, "iptables", ["-S"])).stdout).not.toContain("NETBOOT-IN-");
   }, 20_000);
 });
