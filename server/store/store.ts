@@ -76,6 +76,20 @@ export class DataStore {
     return this.reloading;
   }
 
+  /**
+   * A reload that started after this call, for a writer that must see its own
+   * change: a load already running may have read the folder before the write.
+   */
+  async reloadFresh(reason: string): Promise<Snapshot> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      await this.reloading;
+      // The running load's end started the queued one (unless the store closed).
+      if (this.reloading) return this.reloading;
+    }
+    return this.reload(reason);
+  }
+
   private async runReload(reason: string): Promise<Snapshot> {
     const started = performance.now();
     const previous = this.snapshot;

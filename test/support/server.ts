@@ -28,6 +28,8 @@ export async function startTestServer(options: {
   assetsPath?: string | null;
   /** Where the read-only views are served (default: on the main listener). */
   debugViews?: ServeConfig["debugViews"];
+  /** The gRPC API, when given. */
+  rpc?: ServeConfig["rpc"];
 }): Promise<TestServer> {
   const dataDir = options.dataDir ?? makeDataDir(options.files ?? {});
   const logs: Record<string, unknown>[] = [];
@@ -46,6 +48,7 @@ export async function startTestServer(options: {
     debugViews: options.debugViews ?? "main",
     shutdownGraceMs: 1000,
     unsupported: [],
+    ...(options.rpc ? { rpc: options.rpc } : {}),
   };
   const server = await startServer(config, createLogger("debug", sink));
   const dispatcher = new Agent({ keepAliveTimeout: 1000 });
