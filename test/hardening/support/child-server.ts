@@ -11,9 +11,10 @@ export interface ChildServer {
   stop(): void;
 }
 
-/** Runs `node <cli> serve …` as a child process and waits until it listens. */
-export async function spawnServer(cli: string, args: string[], timeoutMs = 20_000): Promise<ChildServer> {
-  const proc = spawn(process.execPath, [cli, "serve", "-address", "127.0.0.1:0", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+/** Runs `node <cli> serve …` as a child process (after `wrapper`, a command that ends by exec'ing its arguments) and waits until it listens. */
+export async function spawnServer(cli: string, args: string[], timeoutMs = 20_000, wrapper: string[] = []): Promise<ChildServer> {
+  const command = [...wrapper, process.execPath, cli, "serve", "-address", "127.0.0.1:0", ...args];
+  const proc = spawn(command[0]!, command.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
   const logs: Record<string, unknown>[] = [];
   const listeners = new Set<() => void>();
   createInterface({ input: proc.stderr! }).on("line", (line) => {
