@@ -91,7 +91,7 @@ export async function startServer(config: ServeConfig, logger: Logger, https?: {
       throw err;
     }
   }
-  logger.info({ url, debugViews: debugUrl ?? config.debugViews, dataPath: config.dataPath, assetsPath: config.assetsPath ?? null }, "listening");
+  logger.info({ url, debugViews: debugUrl ?? config.debugViews, dataPath: config.dataPath, assetsPath: config.assetsPath ?? null, rpcAddress: rpc?.address ?? null }, "listening");
 
   const openStore = store;
   return {

@@ -171,8 +171,15 @@ export function groupDocument(group: GroupMessage | null): { file: string; bytes
   for (const [key, value] of Object.entries(group.selector)) {
     if (isMacKey(key) && parseMac(value) === undefined) throw new InvalidRequest(`selector ${key}: address ${value}: invalid MAC address`);
   }
+  const text = groupJson(group);
+  checkLoadable(file, text, decodeGroup);
+  return { file, bytes: Buffer.from(text, "utf8") };
+}
+
+/** A group as Matchbox writes its file (metadata must decode). */
+export function groupJson(group: GroupMessage): string {
   const metadata = decodeMetadata(group.metadata);
-  const text = goMarshal(
+  return goMarshal(
     omitEmpty([
       ["id", group.id],
       ["name", group.name],
@@ -182,8 +189,6 @@ export function groupDocument(group: GroupMessage | null): { file: string; bytes
     ]),
     "\t",
   );
-  checkLoadable(file, text, decodeGroup);
-  return { file, bytes: Buffer.from(text, "utf8") };
 }
 
 /**
@@ -194,6 +199,13 @@ export function groupDocument(group: GroupMessage | null): { file: string; bytes
 export function profileDocument(profile: ProfileMessage | null): { file: string; bytes: Buffer } {
   if (!profile || profile.id === "") throw new InvalidRequest("Id is required");
   const file = objectFile("profiles", profile.id, ".json");
+  const text = profileJson(profile);
+  checkLoadable(file, text, decodeProfile);
+  return { file, bytes: Buffer.from(text, "utf8") };
+}
+
+/** A profile as Matchbox writes its file. */
+export function profileJson(profile: ProfileMessage): string {
   const boot = profile.boot
     ? omitEmpty([
         ["kernel", profile.boot.kernel],
@@ -201,7 +213,7 @@ export function profileDocument(profile: ProfileMessage | null): { file: string;
         ["args", profile.boot.args],
       ])
     : undefined;
-  const text = goMarshal(
+  return goMarshal(
     omitEmpty([
       ["id", profile.id],
       ["name", profile.name],
@@ -212,8 +224,6 @@ export function profileDocument(profile: ProfileMessage | null): { file: string;
     ]),
     "\t",
   );
-  checkLoadable(file, text, decodeProfile);
-  return { file, bytes: Buffer.from(text, "utf8") };
 }
 
 /** A loaded group as Matchbox returns it: selector MACs normalised, metadata as compact JSON. */
@@ -227,18 +237,24 @@ export function groupMessage(group: Group): GroupMessage {
   };
 }
 
-/**
- * A loaded profile as a message. A profile without `boot` is answered with an
- * empty one: Matchbox answers none, and clients that read `boot.kernel`
- * (terraform-provider-matchbox) crash on that.
- */
+/** A loaded profile as a message (boot null when it has none). */
 export function profileMessage(profile: Profile): ProfileMessage {
   return {
     id: profile.id,
     name: profile.name,
     ignition_id: profile.ignitionId,
     cloud_id: profile.cloudId,
-    boot: { kernel: profile.boot?.kernel ?? "", initrd: [...(profile.boot?.initrd ?? [])], args: [...(profile.boot?.args ?? [])] },
+    boot: profile.boot ? { kernel: profile.boot.kernel, initrd: [...profile.boot.initrd], args: [...profile.boot.args] } : null,
     generic_id: profile.genericId,
   };
+}
+
+/**
+ * A profile as the API answers it: one without `boot` gets an empty one.
+ * Matchbox answers none, and clients that read `boot.kernel`
+ * (terraform-provider-matchbox) crash on that.
+ */
+export function answeredProfile(profile: Profile): ProfileMessage {
+  const message = profileMessage(profile);
+  return { ...message, boot: message.boot ?? { kernel: "", initrd: [], args: [] } };
 }

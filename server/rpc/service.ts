@@ -6,11 +6,11 @@ import type { DataStore } from "../store/store.js";
 import type { Group } from "../store/types.js";
 import type { DataFiles } from "./files.js";
 import {
+  answeredProfile,
   groupDocument,
   groupMessage,
   objectFile,
   profileDocument,
-  profileMessage,
   YAML_EXTENSIONS,
   type GroupMessage,
   type ObjectFolder,
@@ -129,7 +129,7 @@ export class ManagementApi {
     const file = objectFile("profiles", request.id, ".json");
     const profile = this.store.current.profileFor(request.id);
     if (!profile) throw new RpcError(status.UNKNOWN, `no profile ${JSON.stringify(request.id)}: no such file ${file}`);
-    return { profile: profileMessage(profile) };
+    return { profile: answeredProfile(profile) };
   }
 
   profileDelete(request: { id: string }): Promise<WriteResult> {
@@ -141,7 +141,7 @@ export class ManagementApi {
     const entries = [...this.store.current.profiles.entries()]
       .filter(([file]) => file.startsWith("profiles/") && !file.slice("profiles/".length).includes("/"))
       .sort(([a], [b]) => compareBytes(a, b));
-    return { profiles: entries.map(([, profile]) => profileMessage(profile)) };
+    return { profiles: entries.map(([, profile]) => answeredProfile(profile)) };
   }
 
   async templatePut(folder: TemplateFolder, request: { name: string; config: Buffer }): Promise<WriteResult> {
@@ -185,6 +185,6 @@ export class ManagementApi {
     const { snapshot, group } = this.select(request.labels);
     const profile = group.profile === "" ? undefined : snapshot.profileFor(group.profile);
     if (!profile) throw new RpcError(status.NOT_FOUND, NO_MATCHING_PROFILE);
-    return { profile: profileMessage(profile) };
+    return { profile: answeredProfile(profile) };
   }
 }
