@@ -18,6 +18,8 @@ export interface Pki {
   client: TlsMaterial;
   /** A client certificate from a CA the server does not trust. */
   strangerClient: TlsMaterial;
+  /** That other CA's certificate (PEM). */
+  strangerCa: string;
   /** Signed by the server's CA, but no longer valid. */
   expiredClient: TlsMaterial;
 }
@@ -44,6 +46,7 @@ export async function makePki(): Promise<Pki> {
     client: material(authority.certificate, client),
     // The stranger trusts the real server CA (so only the server's check can refuse it).
     strangerClient: material(authority.certificate, strangerClient),
+    strangerCa: stranger.certificate,
     expiredClient: material(authority.certificate, expired),
   };
 }

@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import http2 from "node:http2";
 import tls from "node:tls";
 import { credentials, Client, Metadata, status, type ServiceError } from "@grpc/grpc-js";
@@ -113,6 +114,21 @@ describe("gRPC API transport: mutual TLS only, as Matchbox serves it", () => {
       });
     }));
     await stillServing();
+  });
+
+  it("trusts every certificate of the CA file", async () => {
+    const bundle = await makePki();
+    // The other CA first, the server's own second: clients of both are served.
+    writeFileSync(bundle.caFile, bundle.strangerCa + bundle.ca);
+    const both = await startRpcTestServer(bundle);
+    try {
+      for (const tls of [bundle.client, bundle.strangerClient]) {
+        const { groups } = await both.client(tls).call<{ groups: unknown[] }>("Groups", "GroupList", {});
+        expect(groups).toEqual([]);
+      }
+    } finally {
+      await both.close();
+    }
   });
 
   it("negotiates HTTP/2 with ALPN h2, TLS 1.2 only with ECDHE AES-GCM suites, never TLS 1.1", async () => {
