@@ -136,6 +136,9 @@ export const rpcCommand: Command = {
       }
       throw err;
     }
+    // grpc-js names the server in TLS even when the endpoint is an IP address,
+    // which Node reports as deprecated on every run: noise for a CLI user.
+    process.noDeprecation = true;
     let client: RpcClient | undefined;
     try {
       const tls = loadTlsMaterial(config, { cert: "-cert-file", key: "-key-file", ca: "-ca-file" });
