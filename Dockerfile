@@ -39,6 +39,8 @@ ENV NODE_ENV=production
 COPY --from=build /src/package.json /app/package.json
 COPY --from=build /src/node_modules /app/node_modules
 COPY --from=build /src/dist /app/dist
+# The gRPC API's .proto files, read at run time from the package's server/rpc/proto.
+COPY --from=build /src/server/rpc/proto /app/server/rpc/proto
 RUN ln -s /app/dist/server/cli/main.js /usr/local/bin/netboot \
  && mkdir -p /var/lib/netboot/profiles /var/lib/netboot/groups /var/lib/netboot/ignition /var/lib/netboot/generic \
  && netboot --version >/dev/null

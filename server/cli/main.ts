@@ -16,6 +16,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   validate: async () => (await import("./validate.js")).validateCommand,
   explain: async () => (await import("./explain.js")).explainCommand,
   machines: async () => (await import("./machines.js")).machinesCommand,
+  rpc: async () => (await import("./rpc.js")).rpcCommand,
+  tls: async () => (await import("./tls.js")).tlsCommand,
 };
 
 /** One line per command for `netboot --help` (kept here so help loads no command). */
@@ -27,6 +29,8 @@ const SUMMARIES: Record<keyof typeof COMMANDS, string> = {
   butane: "translate a Butane file to Ignition (or check raw Ignition)",
   wireguard: "tunnel keys, router configs, the sidecar (up) and its status",
   "dhcp-config": "print the router's DHCP settings for UEFI HTTP boot and iPXE",
+  rpc: "put, get, list, delete and select through the gRPC API (bootcmd's commands)",
+  tls: "make the CA, server and client certificates of the gRPC API",
 };
 
 function usage(): string {

@@ -37,11 +37,20 @@ export interface ParsedFlags {
   positionals: string[];
 }
 
-export function parseFlags(argv: readonly string[], specs: FlagSpecs, env: NodeJS.ProcessEnv = {}): ParsedFlags {
+/**
+ * `interspersed`: flags may also follow positional arguments (as in cobra's
+ * commands, `bootcmd group list --endpoints …`); otherwise the first
+ * positional ends the flags (Go's flag package).
+ */
+export function parseFlags(argv: readonly string[], specs: FlagSpecs, env: NodeJS.ProcessEnv = {}, mode: { interspersed?: boolean } = {}): ParsedFlags {
   const explicitBooleans = new Map<string, boolean>();
   const normalised: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    if (mode.interspersed && arg !== "--" && (!arg.startsWith("-") || arg === "-")) {
+      normalised.push(arg);
+      continue;
+    }
     if (arg === "--" || !arg.startsWith("-") || arg === "-") {
       normalised.push(...argv.slice(i));
       break;

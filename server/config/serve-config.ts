@@ -9,10 +9,10 @@ export const SERVE_FLAGS: FlagSpecs = {
   "data-path": { type: "string", default: "/var/lib/matchbox", env: true, description: "Path to the data directory (groups/, profiles/, ignition/, generic/, cloud/)" },
   "assets-path": { type: "string", default: "/var/lib/matchbox/assets", env: true, description: "Path to static assets served at /assets/ ('' disables them)" },
   "log-level": { type: "string", default: "info", env: true, description: "Log level: panic, fatal, error, warn, warning, info, debug, trace" },
-  "rpc-address": { type: "string", default: "", env: true, description: "gRPC listen address (not served by netboot: manage the data directory's files instead)" },
-  "cert-file": { type: "string", default: "/etc/matchbox/server.crt", env: true, description: "gRPC server certificate (accepted for compatibility)" },
-  "key-file": { type: "string", default: "/etc/matchbox/server.key", env: true, description: "gRPC server private key (accepted for compatibility)" },
-  "ca-file": { type: "string", default: "/etc/matchbox/ca.crt", env: true, description: "gRPC client CA (accepted for compatibility)" },
+  "rpc-address": { type: "string", default: "", env: true, description: "gRPC API listen address, mutual TLS only ('' disables the API)" },
+  "cert-file": { type: "string", default: "/etc/matchbox/server.crt", env: true, description: "gRPC API server certificate (PEM)" },
+  "key-file": { type: "string", default: "/etc/matchbox/server.key", env: true, description: "gRPC API server private key (PEM)" },
+  "ca-file": { type: "string", default: "/etc/matchbox/ca.crt", env: true, description: "CA certificates (PEM) that client certificates of the gRPC API must chain to" },
   "web-ssl": { type: "boolean", default: false, env: true, description: "Serve HTTPS instead of HTTP" },
   "web-cert-file": { type: "string", default: "/etc/matchbox/ssl/server.crt", env: true, description: "HTTPS certificate" },
   "web-key-file": { type: "string", default: "/etc/matchbox/ssl/server.key", env: true, description: "HTTPS private key" },
@@ -79,6 +79,8 @@ export interface ServeConfig {
   shutdownGraceMs: number;
   /** Replaces the placeholder origin in the data (-server-url), when set. */
   serverUrl?: string;
+  /** Matchbox's gRPC API, when -rpc-address is set. */
+  rpc?: { listen: ListenAddress; certFile: string; keyFile: string; caFile: string };
   /** WireGuard interface whose peers /metrics reports, when set. */
   wireguardInterface?: string;
   wireguardStatusFile?: string;
@@ -139,6 +141,37 @@ function isDirectory(p: string): boolean {
   }
 }
 
+/** -rpc-address and its TLS files: each must exist, as Matchbox checks at start. */
+function parseRpc(values: Record<string, string | boolean | undefined>): ServeConfig["rpc"] {
+  const address = values["rpc-address"] as string;
+  if (address === "") return undefined;
+  const listen = parseListenAddress(address, "-rpc-address");
+  const http = parseListenAddress(values.address as string, "-address");
+  if (listen.port !== 0 && listen.port === http.port && (listen.host === http.host || listen.host === "0.0.0.0" || http.host === "0.0.0.0")) {
+    throw new UsageError(`-rpc-address ${address} must differ from -address: the gRPC API is never served on the HTTP port`);
+  }
+  const files = {
+    certFile: values["cert-file"] as string,
+    keyFile: values["key-file"] as string,
+    caFile: values["ca-file"] as string,
+  };
+  const checks = [
+    [files.certFile, "Provide a valid TLS server certificate with -cert-file"],
+    [files.keyFile, "Provide a valid TLS server key with -key-file"],
+    [files.caFile, "Provide a valid TLS certificate authority for authorizing client certificates with -ca-file"],
+  ] as const;
+  for (const [file, message] of checks) {
+    let isFile = false;
+    try {
+      isFile = statSync(file).isFile();
+    } catch {
+      // reported below
+    }
+    if (!isFile) throw new UsageError(`${message}: ${file} is not a readable file`);
+  }
+  return { listen, ...files };
+}
+
 /** The one place where `netboot serve`'s command line and environment become a Config. */
 export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServeRequest {
   const { values, positionals } = parseFlags(argv, SERVE_FLAGS, env);
@@ -181,8 +214,8 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     if (!/^\d+$/.test(maxConnectionsFlag) || maxConnections < 1) throw new UsageError(`invalid -max-connections "${maxConnectionsFlag}": want a number of connections, at least 1`);
   }
 
+  const rpc = parseRpc(values);
   const unsupported: string[] = [];
-  if (values["rpc-address"]) unsupported.push("-rpc-address (Matchbox's gRPC API): manage the data directory's files instead");
   if (values["key-ring-path"]) unsupported.push("-key-ring-path (OpenPGP signatures of responses)");
 
   return {
@@ -198,6 +231,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
       ...(maxConnections === undefined ? {} : { maxConnections }),
       shutdownGraceMs: parseDuration(values["shutdown-grace"] as string, "-shutdown-grace"),
       ...(values["server-url"] ? { serverUrl: parseServerUrl(values["server-url"] as string) } : {}),
+      ...(rpc ? { rpc } : {}),
       ...(values["wireguard-interface"] ? { wireguardInterface: values["wireguard-interface"] as string } : {}),
       ...(values["wireguard-status-file"] ? { wireguardStatusFile: path.resolve(values["wireguard-status-file"] as string) } : {}),
       unsupported,

@@ -17,6 +17,8 @@ export interface RunningServer {
   url: string;
   /** The separate listener of the read-only views, when `-debug-address` names one. */
   debugUrl: string | undefined;
+  /** host:port of the gRPC API, when `-rpc-address` is set. */
+  rpcAddress: string | undefined;
   timeline: BootTimeline;
   metrics: NetbootMetrics;
   /** Stops accepting, lets in-flight requests finish for up to graceMs, then closes what is left. */
@@ -109,7 +111,19 @@ export async function startServer(config: ServeConfig, logger: Logger, https?: {
     }
     debugUrl = urlOf(debugApp, config.debugViews, "http");
   }
-  logger.info({ url, debugViews: debugUrl ?? config.debugViews, maxConnections: guard.limit, serverUrl: config.serverUrl ?? null, dataPath: config.dataPath, assetsPath: config.assetsPath ?? null }, "listening");
+  let rpc: import("../rpc/server.js").RunningRpcServer | undefined;
+  if (config.rpc) {
+    try {
+      // Loaded only when enabled: a server without the API does not pay for gRPC.
+      const { startRpcServer } = await import("../rpc/server.js");
+      rpc = await startRpcServer({ ...config.rpc, store, logger, onWrite: (method, result) => metrics.observeRpcWrite(method, result) });
+    } catch (err) {
+      await Promise.all([app.close(), debugApp?.close(), explainer.close()]);
+      store.close();
+      throw err;
+    }
+  }
+  logger.info({ url, debugViews: debugUrl ?? config.debugViews, maxConnections: guard.limit, serverUrl: config.serverUrl ?? null, dataPath: config.dataPath, assetsPath: config.assetsPath ?? null, rpcAddress: rpc?.address ?? null }, "listening");
 
   const openStore = store;
   return {
@@ -117,6 +131,7 @@ export async function startServer(config: ServeConfig, logger: Logger, https?: {
     app,
     url,
     debugUrl,
+    rpcAddress: rpc?.address,
     timeline,
     metrics,
     async close(graceMs) {
@@ -128,7 +143,7 @@ export async function startServer(config: ServeConfig, logger: Logger, https?: {
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       timer.unref();
-      await Promise.all([app.close(), debugApp?.close(), explainer.close()]);
+      await Promise.all([app.close(), debugApp?.close(), explainer.close(), rpc?.close(graceMs)]);
       clearTimeout(timer);
       clearInterval(sweep);
     },

@@ -64,6 +64,7 @@ export class NetbootMetrics {
   private readonly reloadProblems: Counter;
   private readonly reloadDuration: Histogram;
   private readonly shed: Counter<"action">;
+  private readonly rpcWrites: Counter<"rpc" | "result">;
   private peerRead: Promise<PeerStatus[] | undefined> | undefined;
 
   constructor(options: MetricsOptions) {
@@ -117,6 +118,12 @@ export class NetbootMetrics {
       name: "netboot_config_reload_duration_seconds",
       help: "Time to load the data directory.",
       buckets: [0.005, 0.025, 0.1, 0.5, 2, 10],
+      registers,
+    });
+    this.rpcWrites = new Counter({
+      name: "netboot_rpc_writes_total",
+      help: "Writes through the gRPC API (Put and Delete), by method and result (ok, error).",
+      labelNames: ["rpc", "result"],
       registers,
     });
     const snapshotGauge = (name: string, help: string, read: (s: Snapshot) => number) =>
@@ -233,6 +240,11 @@ export class NetbootMetrics {
     this.reloads.inc({ result: rejected > 0 ? "problems" : "ok" });
     if (rejected > 0) this.reloadProblems.inc(rejected);
     this.reloadDuration.observe(result.durationMs / 1000);
+  }
+
+  /** Counts one write through the gRPC API. */
+  observeRpcWrite(rpc: string, result: "ok" | "error"): void {
+    this.rpcWrites.inc({ rpc, result });
   }
 
   contentType(): string {

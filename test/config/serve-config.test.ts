@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -61,7 +61,28 @@ describe("serve flags (Matchbox's names and rules)", () => {
   });
 
   it("warns about Matchbox features netboot does not serve", () => {
-    expect(config(["-data-path", data, "-assets-path=", "-rpc-address", "0.0.0.0:8081"]).unsupported[0]).toMatch(/gRPC/);
+    expect(config(["-data-path", data, "-assets-path=", "-key-ring-path", "/etc/keys"]).unsupported[0]).toMatch(/OpenPGP/);
+  });
+
+  it("serves the gRPC API with -rpc-address and its three TLS files, each of which must exist (flags or MATCHBOX_* variables)", () => {
+    const files = { cert: path.join(other, "server.crt"), key: path.join(other, "server.key"), ca: path.join(other, "ca.crt") };
+    for (const file of Object.values(files)) writeFileSync(file, "pem");
+    const tls = ["-cert-file", files.cert, "-key-file", files.key, "-ca-file", files.ca];
+    expect(config(["-data-path", data, "-assets-path=", "-rpc-address", "0.0.0.0:8081", ...tls]).rpc).toEqual({
+      listen: { host: "0.0.0.0", port: 8081 },
+      certFile: files.cert,
+      keyFile: files.key,
+      caFile: files.ca,
+    });
+    const env = { MATCHBOX_RPC_ADDRESS: "127.0.0.1:8081", MATCHBOX_CERT_FILE: files.cert, MATCHBOX_KEY_FILE: files.key, MATCHBOX_CA_FILE: files.ca };
+    expect(config(["-data-path", data, "-assets-path="], env).rpc?.listen).toEqual({ host: "127.0.0.1", port: 8081 });
+    expect(config(["-data-path", data, "-assets-path="]).rpc).toBeUndefined();
+    // Matchbox's defaults under /etc/matchbox do not exist here: fatal, naming the flag.
+    expect(() => config(["-data-path", data, "-assets-path=", "-rpc-address", "0.0.0.0:8081"])).toThrow(
+      "Provide a valid TLS server certificate with -cert-file: /etc/matchbox/server.crt is not a readable file",
+    );
+    expect(() => config(["-data-path", data, "-assets-path=", "-rpc-address", ":8081", ...tls.slice(0, 4), "-ca-file", other])).toThrow(/authority .* -ca-file: .* is not a readable file/);
+    expect(() => config(["-data-path", data, "-assets-path=", "-address", "0.0.0.0:8080", "-rpc-address", "127.0.0.1:8080", ...tls])).toThrow(/never served on the HTTP port/);
   });
 
   it("serves the views on the main listener only when it is a loopback address, unless told where", () => {

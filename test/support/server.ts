@@ -32,6 +32,8 @@ export async function startTestServer(options: {
   recordQueryValues?: boolean;
   /** -server-url. */
   serverUrl?: string;
+  /** The gRPC API, when given. */
+  rpc?: ServeConfig["rpc"];
 }): Promise<TestServer> {
   const dataDir = options.dataDir ?? makeDataDir(options.files ?? {});
   const logs: Record<string, unknown>[] = [];
@@ -52,6 +54,7 @@ export async function startTestServer(options: {
     shutdownGraceMs: 1000,
     ...(options.serverUrl === undefined ? {} : { serverUrl: options.serverUrl }),
     unsupported: [],
+    ...(options.rpc ? { rpc: options.rpc } : {}),
   };
   const server = await startServer(config, createLogger("debug", sink));
   const dispatcher = new Agent({ keepAliveTimeout: 1000 });
