@@ -3,8 +3,8 @@
  * homelab routers. Key and config generation, the sidecar (`up`) and status.
  */
 import { fchmodSync, fstatSync } from "node:fs";
-import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { Command } from "./command.js";
+import { closest, flagReader, parseFlags, UsageError, type FlagSpecs } from "../config/flags.js";
 import { generateKeyPair } from "../wireguard/keys.js";
 import { DEFAULT_SECRET_NAME } from "../wireguard/manifests.js";
 import { parseOutputRequests, writeOutputs, type OutputRequest } from "../wireguard/outputs.js";
@@ -24,8 +24,6 @@ import {
 import { readPeerStatus } from "../wireguard/status.js";
 import { formatPeerList, formatStatus } from "../wireguard/status-view.js";
 
-class UsageError extends Error {}
-
 const USAGE = `Usage:
   netboot wireguard init --state DIR --endpoint HOST:PORT --tunnel CIDR [--listen-port ${DEFAULT_LISTEN_PORT}] [--mtu ${DEFAULT_MTU}]
                          [--output secret|values[=FILE]]... [--secret-name ${DEFAULT_SECRET_NAME}]
@@ -43,17 +41,16 @@ Secret of DIR, --output values Helm values for the chart (to stdout, or to
 FILE with KIND=FILE). Router configs go to stdout and hold the router's
 private key: it is not stored anywhere else.`;
 
-const OUTPUT_OPTIONS = {
-  output: { type: "string", multiple: true },
-  "secret-name": { type: "string", default: DEFAULT_SECRET_NAME },
-} as const;
+const OUTPUT_OPTIONS: FlagSpecs = {
+  output: { type: "string", multiple: true, description: "secret|values[=FILE]" },
+  "secret-name": { type: "string", default: DEFAULT_SECRET_NAME, description: "The Secret's name" },
+};
 
-function parse<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: T) {
-  try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+const STATE: FlagSpecs = { state: { type: "string", description: "The state directory" } };
+
+function parse(argv: string[], specs: FlagSpecs) {
+  const { values, positionals } = parseFlags(argv, { ...specs, help: { type: "boolean", description: "Print usage and exit" } });
+  return { flag: flagReader(values), positionals };
 }
 
 function required(value: string | undefined, flag: string): string {
@@ -106,28 +103,31 @@ function outputRequests(texts: string[] | undefined, options: { stdoutTaken?: st
   return requests;
 }
 
+const str = (description: string): FlagSpecs[string] => ({ type: "string", description });
+const bool = (description: string): FlagSpecs[string] => ({ type: "boolean", description });
+
 async function init(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    state: { type: "string" },
-    endpoint: { type: "string" },
-    tunnel: { type: "string" },
-    "listen-port": { type: "string" },
-    mtu: { type: "string" },
+  const { flag } = parse(argv, {
+    ...STATE,
+    endpoint: str("HOST:PORT the routers dial"),
+    tunnel: str("The tunnel's address block"),
+    "listen-port": str("UDP port"),
+    mtu: str("Tunnel MTU"),
     ...OUTPUT_OPTIONS,
   });
-  if (values.help) return help();
-  const dir = required(values.state, "state");
-  const endpoint = required(values.endpoint, "endpoint");
-  const tunnel = required(values.tunnel, "tunnel");
-  const listenPort = integerFlag(values["listen-port"], "listen-port", DEFAULT_LISTEN_PORT);
-  const mtu = integerFlag(values.mtu, "mtu", DEFAULT_MTU);
-  const outputs = outputRequests(values.output);
+  if (flag.boolean("help")) return help();
+  const dir = required(flag.string("state"), "state");
+  const endpoint = required(flag.string("endpoint"), "endpoint");
+  const tunnel = required(flag.string("tunnel"), "tunnel");
+  const listenPort = integerFlag(flag.string("listen-port"), "listen-port", DEFAULT_LISTEN_PORT);
+  const mtu = integerFlag(flag.string("mtu"), "mtu", DEFAULT_MTU);
+  const outputs = outputRequests(flag.list("output"));
   if (await stateDirExists(dir)) throw new Error(`${dir} already holds a WireGuard state; remove it to start over`);
   const keys = await generateKeyPair();
   const state = newServerState({ ...keys, endpoint, tunnel, listenPort, mtu });
   await writeStateDir(dir, state);
   note(`initialised ${dir}: server address ${state.server.address} in ${state.server.tunnel}, udp/${listenPort}, endpoint ${endpoint}`);
-  const manifest = await exportOutputs(state, outputs, values["secret-name"]!);
+  const manifest = await exportOutputs(state, outputs, flag.string("secret-name")!);
   if (manifest === null) {
     process.stdout.write(`${state.server.publicKey}\n`);
   } else {
@@ -138,26 +138,27 @@ async function init(argv: string[]): Promise<number> {
 }
 
 async function peerAdd(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    state: { type: "string" },
-    lan: { type: "string", multiple: true },
-    endpoint: { type: "string" },
-    format: { type: "string", default: "wg-quick" },
-    keepalive: { type: "string" },
+  const { flag, positionals } = parse(argv, {
+    ...STATE,
+    lan: { type: "string", multiple: true, description: "A network behind the router" },
+    endpoint: str("HOST:PORT of the server, if not the state's"),
+    format: { type: "string", default: "wg-quick", description: "Router config format" },
+    keepalive: str("Persistent keepalive seconds"),
     ...OUTPUT_OPTIONS,
   });
-  if (values.help) return help();
+  if (flag.boolean("help")) return help();
   if (positionals.length !== 1) throw new UsageError("peer add takes exactly one NAME");
   const name = positionals[0]!;
-  const dir = required(values.state, "state");
-  const lan = values.lan ?? [];
+  const dir = required(flag.string("state"), "state");
+  const lan = flag.list("lan");
   if (lan.length === 0) throw new UsageError("--lan is required (the network that boots, e.g. 198.51.100.0/24)");
-  const format = values.format!;
+  const format = flag.string("format")!;
   if (!isRouterFormat(format)) throw new UsageError(`--format must be one of ${ROUTER_FORMATS.join(", ")}`);
-  if (values.endpoint !== undefined) parseEndpoint(values.endpoint);
-  const keepaliveSeconds = integerFlag(values.keepalive, "keepalive", DEFAULT_KEEPALIVE_SECONDS);
+  const endpoint = flag.string("endpoint");
+  if (endpoint !== undefined) parseEndpoint(endpoint);
+  const keepaliveSeconds = integerFlag(flag.string("keepalive"), "keepalive", DEFAULT_KEEPALIVE_SECONDS);
   if (keepaliveSeconds < 1 || keepaliveSeconds > 65535) throw new UsageError("--keepalive must be 1-65535 seconds");
-  const outputs = outputRequests(values.output, { stdoutTaken: "the router's config" });
+  const outputs = outputRequests(flag.list("output"), { stdoutTaken: "the router's config" });
 
   const current = await readStateDir(dir);
   const keys = await generateKeyPair();
@@ -168,80 +169,101 @@ async function peerAdd(argv: string[]): Promise<number> {
     address: peer.address,
     lan: peer.lan,
     serverPublicKey: state.server.publicKey,
-    endpoint: values.endpoint ?? state.server.endpoint,
+    endpoint: endpoint ?? state.server.endpoint,
     serverAddress: state.server.address,
     mtu: state.server.mtu,
     keepaliveSeconds,
   });
   await writeStateDir(dir, state);
   note(`added peer "${peer.name}" at ${peer.address} for ${peer.lan.join(", ")}; its ${format} config (with its private key) is on stdout`);
-  await exportOutputs(state, outputs, values["secret-name"]!);
+  await exportOutputs(state, outputs, flag.string("secret-name")!);
   writeSecretOutput(config);
   return 0;
 }
 
 async function peerList(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { state: { type: "string" }, json: { type: "boolean" } });
-  if (values.help) return help();
+  const { flag, positionals } = parse(argv, { ...STATE, json: bool("Print JSON") });
+  if (flag.boolean("help")) return help();
   if (positionals.length) throw new UsageError("peer list takes no arguments");
-  const state = await readStateDir(required(values.state, "state"));
-  process.stdout.write(values.json ? `${JSON.stringify(state.peers, null, 2)}\n` : formatPeerList(state.peers));
+  const state = await readStateDir(required(flag.string("state"), "state"));
+  process.stdout.write(flag.boolean("json") ? `${JSON.stringify(state.peers, null, 2)}\n` : formatPeerList(state.peers));
   return 0;
 }
 
 async function peerRemove(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { state: { type: "string" }, ...OUTPUT_OPTIONS });
-  if (values.help) return help();
+  const { flag, positionals } = parse(argv, { ...STATE, ...OUTPUT_OPTIONS });
+  if (flag.boolean("help")) return help();
   if (positionals.length !== 1) throw new UsageError("peer remove takes exactly one NAME");
-  const dir = required(values.state, "state");
-  const outputs = outputRequests(values.output);
+  const dir = required(flag.string("state"), "state");
+  const outputs = outputRequests(flag.list("output"));
   const state = removePeer(await readStateDir(dir), positionals[0]!);
   await writeStateDir(dir, state);
   note(`removed peer "${positionals[0]}"`);
-  const manifest = await exportOutputs(state, outputs, values["secret-name"]!);
+  const manifest = await exportOutputs(state, outputs, flag.string("secret-name")!);
   if (manifest !== null) writeSecretOutput(manifest);
   return 0;
 }
 
 async function up(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    state: { type: "string" },
-    interface: { type: "string" },
-    "listen-port": { type: "string" },
-    "clamp-mss": { type: "boolean", default: false },
-    forward: { type: "boolean", default: false },
-    userspace: { type: "boolean", default: false },
-    "poll-interval": { type: "string" },
-    "status-file": { type: "string" },
+  const { flag, positionals } = parse(argv, {
+    ...STATE,
+    interface: str("The WireGuard interface"),
+    "listen-port": str("UDP port, if not the state's"),
+    "clamp-mss": bool("Clamp the TCP MSS of forwarded connections"),
+    forward: bool("Forward between the tunnel and the pod"),
+    userspace: bool("Use wireguard-go even where kernel WireGuard exists"),
+    "poll-interval": str("Seconds between state directory checks"),
+    "status-file": str("Where to write the peers' status"),
   });
-  if (values.help) return help();
+  if (flag.boolean("help")) return help();
   if (positionals.length) throw new UsageError("up takes no arguments");
-  const interfaceName = required(values.interface, "interface");
+  const interfaceName = required(flag.string("interface"), "interface");
   if (!/^[A-Za-z0-9_.-]{1,15}$/.test(interfaceName)) throw new UsageError("--interface must be a Linux interface name (1-15 characters)");
-  const pollSeconds = integerFlag(values["poll-interval"], "poll-interval", 5);
+  const pollSeconds = integerFlag(flag.string("poll-interval"), "poll-interval", 5);
   if (pollSeconds < 1) throw new UsageError("--poll-interval must be at least 1 second");
-  const listenPort = values["listen-port"] === undefined ? undefined : integerFlag(values["listen-port"], "listen-port", 0);
+  const listenPortText = flag.string("listen-port");
+  const listenPort = listenPortText === undefined ? undefined : integerFlag(listenPortText, "listen-port", 0);
   if (listenPort !== undefined && (listenPort < 1 || listenPort > 65535)) throw new UsageError("--listen-port must be 1-65535");
+  const statusFile = flag.string("status-file");
   return runSidecar({
-    stateDir: required(values.state, "state"),
+    stateDir: required(flag.string("state"), "state"),
     interfaceName,
     ...(listenPort === undefined ? {} : { listenPort }),
-    clampMss: values["clamp-mss"]!,
-    forward: values.forward!,
-    userspace: values.userspace!,
+    clampMss: flag.boolean("clamp-mss"),
+    forward: flag.boolean("forward"),
+    userspace: flag.boolean("userspace"),
     pollIntervalMs: pollSeconds * 1000,
-    ...(values["status-file"] ? { statusFile: values["status-file"] } : {}),
+    ...(statusFile ? { statusFile } : {}),
     log: note,
   });
 }
 
+/** Why `wg show` failed, in one line: wg missing, or wg's own complaint. */
+function wgFailure(err: unknown): string {
+  const { code, stderr, shortMessage } = err as { code?: string; stderr?: string; shortMessage?: string };
+  if (code === "ENOENT") return "the wg command is not installed (Debian package wireguard-tools)";
+  const said = typeof stderr === "string" ? stderr.trim().split("\n").at(-1) : undefined;
+  return said || shortMessage || (err as Error).message;
+}
+
+const WHERE_STATUS_RUNS = (interfaceName: string) =>
+  `The interface lives in the WireGuard sidecar: run this there, e.g. ` +
+  `kubectl exec deploy/netboot -c wireguard -- netboot wireguard status --state /etc/netboot/wireguard --interface ${interfaceName}\n` +
+  `or as root on the host where \`netboot wireguard up\` created it.`;
+
 async function status(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { state: { type: "string" }, interface: { type: "string" }, json: { type: "boolean" } });
-  if (values.help) return help();
+  const { flag, positionals } = parse(argv, { ...STATE, interface: str("The WireGuard interface"), json: bool("Print JSON") });
+  if (flag.boolean("help")) return help();
   if (positionals.length) throw new UsageError("status takes no arguments");
-  const state = await readStateDir(required(values.state, "state"));
-  const rows = await readPeerStatus(required(values.interface, "interface"), state, Math.floor(Date.now() / 1000));
-  process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatStatus(rows));
+  const state = await readStateDir(required(flag.string("state"), "state"));
+  const interfaceName = required(flag.string("interface"), "interface");
+  let rows;
+  try {
+    rows = await readPeerStatus(interfaceName, state, Math.floor(Date.now() / 1000));
+  } catch (err) {
+    throw new Error(`cannot read WireGuard interface ${interfaceName}: ${wgFailure(err)}\n${WHERE_STATUS_RUNS(interfaceName)}`);
+  }
+  process.stdout.write(flag.boolean("json") ? `${JSON.stringify(rows, null, 2)}\n` : formatStatus(rows));
   return 0;
 }
 
@@ -266,7 +288,9 @@ export const wireguardCommand: Command = {
     const key = first === "peer" ? `peer ${second}` : first;
     const sub = SUBCOMMANDS[key];
     if (!sub) {
-      process.stderr.write(`netboot wireguard: unknown command "${[first, first === "peer" ? second : ""].join(" ").trim()}"\n\n${USAGE}\n`);
+      const guess = closest(key, Object.keys(SUBCOMMANDS));
+      const suggestion = guess === undefined ? "" : ` (did you mean "${guess}"?)`;
+      process.stderr.write(`netboot wireguard: unknown command "${[first, first === "peer" ? second : ""].join(" ").trim()}"${suggestion}\n\n${USAGE}\n`);
       return 2;
     }
     try {
