@@ -13,7 +13,7 @@ export function rawRequest(url: string, requestText: string, timeoutMs = 5000): 
       socket.destroy();
       reject(new Error(`no complete response within ${timeoutMs} ms`));
     }, timeoutMs);
-    socket.on("data", (chunk) => chunks.push(chunk));
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
     socket.on("error", (err) => {
       clearTimeout(timer);
       reject(err);
