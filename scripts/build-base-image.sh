@@ -26,9 +26,13 @@ cp -a "$node_dir" "$context/node"
 cat >"$context/Containerfile" <<'CONTAINERFILE'
 FROM localhost/netboot-os-base:bookworm
 COPY node/ /usr/local/
-RUN node --version && npm --version
+# Node 24 and later link libatomic.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libatomic1 \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb \
+ && node --version && npm --version
 ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 CMD ["node"]
 CONTAINERFILE
-podman build --quiet --network none --format docker -t "$image" "$context" >/dev/null
+podman build --quiet --network host --format docker -t "$image" "$context" >/dev/null
 echo "$image"

@@ -40,7 +40,7 @@ npm_cache="$(npm config get cache 2>/dev/null || true)"
 [[ -d "$npm_cache" ]] || npm_cache="$repo_root/.cache/npm"
 mkdir -p "$npm_cache" "$root/root/.npm"
 
-echo "fresh: $(env -u NODE_EXTRA_CA_CERTS chroot "$root" /usr/local/bin/node --version), npm $(env -u NODE_EXTRA_CA_CERTS chroot "$root" /usr/local/bin/node /usr/local/bin/npm --version) on $(. "$root/etc/os-release" && echo "$PRETTY_NAME"), $(git -C "$repo_root" rev-parse --short HEAD)"
+echo "fresh: Node $(basename "$node_dir") and npm on $(. "$root/etc/os-release" && echo "$PRETTY_NAME"), $(git -C "$repo_root" rev-parse --short HEAD)"
 start=$(date +%s)
 unshare --mount --propagation private -- bash -euo pipefail -c '
   root="$1" npm_cache="$2" extra_ca="$3"
@@ -51,9 +51,13 @@ unshare --mount --propagation private -- bash -euo pipefail -c '
   mount -t tmpfs tmpfs "$root/run"
   mount -t tmpfs tmpfs "$root/tmp"
   mount --bind "$npm_cache" "$root/root/.npm"
+  # Node 24 and later link libatomic: it comes with Node (a package manager
+  # would install it as a dependency), so it is part of "Node installed".
+  chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+    bash -euo pipefail -c "apt-get update -qq && apt-get install -y -qq --no-install-recommends libatomic1 >/dev/null && rm -rf /var/lib/apt/lists/*"
   exec chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb CI=true \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     ${extra_ca:+NODE_EXTRA_CA_CERTS=$extra_ca} \
-    bash -euo pipefail -c "cd /src/netboot && npm ci --no-audit --no-fund && npm test"
+    bash -euo pipefail -c "node --version && npm --version && cd /src/netboot && npm ci --no-audit --no-fund && npm test"
 ' fresh "$root" "$npm_cache" "$extra_ca"
 echo "fresh: npm ci && npm test passed in $(( $(date +%s) - start )) s"
