@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -30,6 +30,7 @@ export function ensureBuiltCli(): string {
       // Type errors still emit JavaScript; `npm test` reports them through its own type check.
       if (!existsSync(CLI)) throw err;
     }
+    chmodSync(CLI, 0o755); // as `npm run build` leaves it: the package's bin
   }
   if (stale()) throw new Error("dist/ is still older than server/ after building: run `npm run build` and read its errors");
   return CLI;
