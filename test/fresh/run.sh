@@ -36,9 +36,10 @@ if [[ -n "${NODE_EXTRA_CA_CERTS:-}" && -f "$NODE_EXTRA_CA_CERTS" ]]; then
   extra_ca="/etc/extra-ca.crt"
 fi
 # npm's download cache (the host's) only saves downloads; it installs nothing.
+# Only the downloads are shared (_cacache), not npx's installs or the logs.
 npm_cache="$(npm config get cache 2>/dev/null || true)"
 [[ -d "$npm_cache" ]] || npm_cache="$repo_root/.cache/npm"
-mkdir -p "$npm_cache" "$root/root/.npm"
+mkdir -p "$npm_cache/_cacache" "$root/root/.npm/_cacache"
 
 echo "fresh: Node $(basename "$node_dir") and npm on $(. "$root/etc/os-release" && echo "$PRETTY_NAME"), $(git -C "$repo_root" rev-parse --short HEAD)"
 start=$(date +%s)
@@ -50,7 +51,7 @@ unshare --mount --propagation private -- bash -euo pipefail -c '
   mount --rbind /dev "$root/dev"
   mount -t tmpfs tmpfs "$root/run"
   mount -t tmpfs tmpfs "$root/tmp"
-  mount --bind "$npm_cache" "$root/root/.npm"
+  mount --bind "$npm_cache/_cacache" "$root/root/.npm/_cacache"
   # Node 24 and later link libatomic: it comes with Node (a package manager
   # would install it as a dependency), so it is part of "Node installed".
   chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
