@@ -1,12 +1,19 @@
 # One image for the netboot server and its WireGuard sidecar.
 #
 #   docker build -t netboot .
-#   docker run --rm -p 8080:8080 -v "$PWD:/var/lib/netboot:ro" netboot
+#   docker run --rm -p 8080:8080 \
+#     -v "$PWD/profiles:/var/lib/netboot/profiles:ro" -v "$PWD/groups:/var/lib/netboot/groups:ro" \
+#     -v "$PWD/ignition:/var/lib/netboot/ignition:ro" -v "$PWD/generic:/var/lib/netboot/generic:ro" netboot
 #
-# BASE must be a Debian bookworm image with Node 20 and npm on PATH.
+# Mount the data folders, not the whole directory over /var/lib/netboot: its
+# assets/ holds the image's iPXE EFI builds (/assets/ipxe.efi). For assets of
+# your own, add the iPXE builds to them (scripts/install-ipxe-assets.sh) and
+# mount them at /var/lib/netboot/assets.
+#
+# BASE must be a Debian bookworm image with Node 26 (the LTS line) and npm on PATH.
 # Where registry traffic passes a TLS-inspecting proxy, mount its CA bundle at
 # build time and name it in NODE_EXTRA_CA_CERTS (nothing of it stays in the image).
-ARG BASE=docker.io/library/node:20-bookworm-slim
+ARG BASE=docker.io/library/node:26-bookworm-slim
 
 # The build stage makes only JavaScript (no native addons), so it runs on the
 # builder's own platform: a multi-arch build emulates just the final stage.

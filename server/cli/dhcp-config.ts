@@ -2,8 +2,8 @@
  * `netboot dhcp-config`: print the router DHCP settings that send UEFI HTTP
  * boot firmware to iPXE (`/assets/ipxe.efi`) and iPXE to `/boot.ipxe`.
  */
-import { parseArgs } from "node:util";
 import type { Command } from "./command.js";
+import { flagUsage, parseFlags, UsageError, type FlagSpecs } from "../config/flags.js";
 import { DHCP_FORMATS, isDhcpFormat } from "../dhcp/formats.js";
 import {
   DhcpInputError,
@@ -17,6 +17,15 @@ import {
 
 const FORMAT_NAMES = Object.keys(DHCP_FORMATS).join("|");
 
+const FLAGS: FlagSpecs = {
+  format: { type: "string", placeholder: "FORMAT", description: `The router's software: ${FORMAT_NAMES.replace(/\|/g, ", ")}` },
+  "server-url": { type: "string", placeholder: "URL", description: "netboot's URL as the homelab sees it, e.g. http://192.0.2.1:8080" },
+  interface: { type: "string", placeholder: "NAME", description: "dnsmasq/kea: LAN interface; routeros: DHCP server name" },
+  range: { type: "string", placeholder: "START,END", description: "dynamic pool (dnsmasq, routeros, kea)" },
+  subnet: { type: "string", placeholder: "CIDR", description: "LAN prefix (kea; needed with --range)" },
+  help: { type: "boolean", description: "Print usage and exit" },
+};
+
 const USAGE = `Usage: netboot dhcp-config --format ${FORMAT_NAMES} --server-url http://HOST:PORT
                            [--interface NAME] [--range START,END] [--subnet CIDR]
 
@@ -24,29 +33,19 @@ Prints DHCP settings for a router: UEFI HTTP boot clients (vendor class
 HTTPClient) get ${"<server-url>"}/assets/ipxe.efi with option 60 echoed, iPXE
 (user class iPXE) gets ${"<server-url>"}/boot.ipxe. See docs/dhcp.md.
 
-  --interface  dnsmasq/kea: LAN interface; routeros: DHCP server name
-  --range      dynamic pool (dnsmasq, routeros, kea)
-  --subnet     LAN prefix (kea; needed with --range)`;
+Flags:
+${flagUsage(FLAGS)}`;
 
 /** Turns command-line flags into a validated target and format; throws DhcpInputError. */
 export function parseDhcpConfigArgs(argv: string[]): { format: keyof typeof DHCP_FORMATS; target: DhcpTarget } | "help" {
-  let values;
+  let values: { format?: string; "server-url"?: string; interface?: string; range?: string; subnet?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        format: { type: "string" },
-        "server-url": { type: "string" },
-        interface: { type: "string" },
-        range: { type: "string" },
-        subnet: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    const parsed = parseFlags(argv, FLAGS);
+    if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
+    values = parsed.values as typeof values;
   } catch (err) {
-    throw new DhcpInputError((err as Error).message);
+    if (!(err instanceof UsageError)) throw err;
+    throw new DhcpInputError(err.message);
   }
   if (values.help) return "help";
   if (!values.format) throw new DhcpInputError(`--format is required (${FORMAT_NAMES})`);

@@ -3,6 +3,8 @@ import type { Command } from "./command.js";
 import { flagUsage, parseFlags, UsageError, type FlagSpecs } from "../config/flags.js";
 import { DataStore } from "../store/store.js";
 import { Explainer, type Explanation } from "../validate/explain.js";
+import { queryFor } from "./machine.js";
+import { getView, viewUrl, VIEWS_ELSEWHERE } from "./remote.js";
 import { formatTable } from "./machines.js";
 
 const FLAGS: FlagSpecs = {
@@ -26,42 +28,6 @@ matched or not, the winner and its profile, and what /ipxe, /grub, /ignition,
 Flags:
 ${flagUsage(FLAGS)}
 `;
-
-/** The query string a machine would send for these labels. */
-export function queryFor(mac: string | undefined, uuid: string | undefined, pairs: readonly string[]): string {
-  const params = new URLSearchParams();
-  if (uuid !== undefined) params.append("uuid", uuid);
-  if (mac !== undefined) params.append("mac", mac);
-  for (const pair of pairs) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) throw new UsageError(`"${pair}" is not label=value`);
-    params.append(pair.slice(0, eq), pair.slice(eq + 1));
-  }
-  return params.toString();
-}
-
-
-/** `label=value` arguments apart from flags (and their values), wherever they stand. */
-export function splitLabels(argv: readonly string[]): { flags: string[]; labels: string[] } {
-  const flags: string[] = [];
-  const labels: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === "--") {
-      labels.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith("-")) {
-      labels.push(arg);
-      continue;
-    }
-    flags.push(arg);
-    const name = arg.replace(/^--?/, "");
-    // A string flag without `=` takes the next argument as its value.
-    if (FLAGS[name]?.type === "string" && i + 1 < argv.length) flags.push(argv[++i]!);
-  }
-  return { flags, labels };
-}
 
 const indent = (text: string) =>
   text
@@ -118,10 +84,13 @@ async function explainLocally(dataPath: string, query: string): Promise<Explanat
 }
 
 async function explainRemotely(server: string, query: string): Promise<Explanation> {
-  const url = new URL("/explain", server);
+  const url = viewUrl(server, "/explain");
   url.search = query;
-  const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
-  if (!response.ok) throw new Error(`${url.origin}/explain answered ${response.status}: ${(await response.text()).trim().slice(0, 200)}`);
+  const response = await getView(url, 30_000);
+  if (!response.ok) {
+    const hint = response.status === 404 ? ` (${VIEWS_ELSEWHERE})` : "";
+    throw new Error(`${url.origin}/explain answered ${response.status}: ${(await response.text()).trim().slice(0, 200)}${hint}`);
+  }
   return (await response.json()) as Explanation;
 }
 
@@ -130,15 +99,15 @@ export const explainCommand: Command = {
     let values;
     let query: string;
     try {
-      const { flags, labels } = splitLabels(argv);
-      const parsed = parseFlags(flags, FLAGS, process.env);
+      const parsed = parseFlags(argv, FLAGS, process.env);
       values = parsed.values;
       if (values.help) {
         process.stdout.write(USAGE);
         return 0;
       }
-      query = queryFor(values.mac as string | undefined, values.uuid as string | undefined, [...labels, ...parsed.positionals]);
+      query = queryFor(values.mac as string | undefined, values.uuid as string | undefined, parsed.positionals);
       if (!values["data-path"] === !values.server) throw new UsageError("give exactly one of -data-path DIR or --server URL");
+      if (values.server) viewUrl(values.server as string, "/explain");
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
       process.stderr.write(`netboot explain: ${err.message}\n\n${USAGE}`);

@@ -1,9 +1,10 @@
 import type { Command } from "./command.js";
 import { flagUsage, parseFlags, UsageError, type FlagSpecs } from "../config/flags.js";
 import type { MachineSummary, MachineTimeline } from "../observe/timeline.js";
+import { getView, viewUrl, VIEWS_ELSEWHERE } from "./remote.js";
 
 const FLAGS: FlagSpecs = {
-  server: { type: "string", default: "http://127.0.0.1:8080", description: "The server (or its -debug-address listener)" },
+  server: { type: "string", default: "http://127.0.0.1:8080", placeholder: "URL", description: "The server (or its -debug-address listener)" },
   json: { type: "boolean", default: false, description: "Print JSON" },
   help: { type: "boolean", default: false, description: "Print usage and exit" },
 };
@@ -50,12 +51,13 @@ export function formatTimeline(m: MachineTimeline): string {
 }
 
 async function getJson(url: URL): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(15_000) });
+  const response = await getView(url, 15_000);
   const text = await response.text();
   try {
     return { status: response.status, body: JSON.parse(text) };
   } catch {
-    throw new Error(`${url.origin}${url.pathname} answered ${response.status} without JSON: ${text.trim().slice(0, 200)}`);
+    const hint = response.status === 404 ? ` (${VIEWS_ELSEWHERE})` : "";
+    throw new Error(`${url.origin}${url.pathname} answered ${response.status} without JSON: ${text.trim().slice(0, 200)}${hint}`);
   }
 }
 
@@ -63,19 +65,20 @@ export const machinesCommand: Command = {
   async run(argv) {
     let values;
     let positionals: string[];
+    let url: URL;
     try {
       ({ values, positionals } = parseFlags(argv, FLAGS, process.env));
+      if (values.help) {
+        process.stdout.write(USAGE);
+        return 0;
+      }
       if (positionals.length > 1) throw new UsageError("give at most one MAC or UUID");
+      url = viewUrl(values.server as string, "/machines");
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
       process.stderr.write(`netboot machines: ${err.message}\n\n${USAGE}`);
       return 2;
     }
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    const url = new URL("/machines", values.server as string);
     const id = positionals[0];
     if (id !== undefined) url.searchParams.set("id", id);
     const { status, body } = await getJson(url);

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "./command.js";
-import { flagUsage, UsageError } from "../config/flags.js";
+import { FlagError, flagUsage, UsageError } from "../config/flags.js";
 import { parseServeConfig, SERVE_FLAGS, type ServeConfig } from "../config/serve-config.js";
 import { NETBOOT_VERSION } from "../version.js";
 import { startServer, type RunningServer } from "../http/server.js";
@@ -34,7 +34,8 @@ export const serveCommand: Command = {
       config = request.config;
     } catch (err) {
       if (err instanceof UsageError) {
-        process.stderr.write(`netboot: ${err.message}\n`);
+        // A command line that does not parse gets the usage too; a wrong value only its reason.
+        process.stderr.write(`netboot: ${err.message}\n${err instanceof FlagError ? `\n${USAGE}` : ""}`);
         return 1;
       }
       throw err;

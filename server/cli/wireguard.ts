@@ -4,8 +4,8 @@
  */
 import { fchmodSync, fstatSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { Command } from "./command.js";
+import { closest, flagReader, parseFlags, UsageError, type FlagSpecs } from "../config/flags.js";
 import { inClusterSettings, wireguardEnvDefaults, wireguardEnvName } from "../config/kube-env.js";
 import { KubeApiError, KubeClient, loadBalancerEndpoint } from "../kube/client.js";
 import { generateKeyPair } from "../wireguard/keys.js";
@@ -31,8 +31,6 @@ import {
 import { readPeerStatus } from "../wireguard/status.js";
 import { formatPeerList, formatStatus } from "../wireguard/status-view.js";
 
-class UsageError extends Error {}
-
 const USAGE = `Usage:
   netboot wireguard init --state DIR --endpoint HOST:PORT --tunnel CIDR [--listen-port ${DEFAULT_LISTEN_PORT}] [--mtu ${DEFAULT_MTU}]
                          [--output secret|values[=FILE]]... [--secret-name ${DEFAULT_SECRET_NAME}]
@@ -56,17 +54,17 @@ _ENDPOINT and _INTERFACE, which the chart sets in the sidecar.
 for the chart (to stdout, or to FILE with KIND=FILE). Router configs go to
 stdout and hold the router's private key: it is not stored anywhere else.`;
 
-const OUTPUT_OPTIONS = {
-  output: { type: "string", multiple: true },
-  "secret-name": { type: "string", default: DEFAULT_SECRET_NAME },
-} as const;
+const OUTPUT_OPTIONS: FlagSpecs = {
+  output: { type: "string", multiple: true, description: "secret|values[=FILE]" },
+  "secret-name": { type: "string", default: DEFAULT_SECRET_NAME, description: "The Secret's name" },
+};
 
-function parse<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: T) {
-  try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+const str = (description: string): FlagSpecs[string] => ({ type: "string", description });
+const bool = (description: string): FlagSpecs[string] => ({ type: "boolean", description });
+
+function parse(argv: string[], specs: FlagSpecs) {
+  const { values, positionals } = parseFlags(argv, { ...specs, help: bool("Print usage and exit") });
+  return { flag: flagReader(values), positionals };
 }
 
 function required(value: string | undefined, flag: string): string {
@@ -120,27 +118,27 @@ function outputRequests(texts: string[] | undefined, options: { stdoutTaken?: st
 }
 
 async function init(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    state: { type: "string" },
-    endpoint: { type: "string" },
-    tunnel: { type: "string" },
-    "listen-port": { type: "string" },
-    mtu: { type: "string" },
+  const { flag } = parse(argv, {
+    state: str("The state directory"),
+    endpoint: str("HOST:PORT the routers dial"),
+    tunnel: str("The tunnel's address block"),
+    "listen-port": str("UDP port"),
+    mtu: str("Tunnel MTU"),
     ...OUTPUT_OPTIONS,
   });
-  if (values.help) return help();
-  const dir = required(values.state, "state");
-  const endpoint = required(values.endpoint, "endpoint");
-  const tunnel = required(values.tunnel, "tunnel");
-  const listenPort = integerFlag(values["listen-port"], "listen-port", DEFAULT_LISTEN_PORT);
-  const mtu = integerFlag(values.mtu, "mtu", DEFAULT_MTU);
-  const outputs = outputRequests(values.output);
+  if (flag.boolean("help")) return help();
+  const dir = required(flag.string("state"), "state");
+  const endpoint = required(flag.string("endpoint"), "endpoint");
+  const tunnel = required(flag.string("tunnel"), "tunnel");
+  const listenPort = integerFlag(flag.string("listen-port"), "listen-port", DEFAULT_LISTEN_PORT);
+  const mtu = integerFlag(flag.string("mtu"), "mtu", DEFAULT_MTU);
+  const outputs = outputRequests(flag.list("output"));
   if (await stateDirExists(dir)) throw new Error(`${dir} already holds a WireGuard state; remove it to start over`);
   const keys = await generateKeyPair();
   const state = newServerState({ ...keys, endpoint, tunnel, listenPort, mtu });
   await writeStateDir(dir, state);
   note(`initialised ${dir}: server address ${state.server.address} in ${state.server.tunnel}, udp/${listenPort}, endpoint ${endpoint}`);
-  const manifest = await exportOutputs(state, outputs, values["secret-name"]!);
+  const manifest = await exportOutputs(state, outputs, flag.string("secret-name")!);
   if (manifest === null) {
     process.stdout.write(`${state.server.publicKey}\n`);
   } else {
@@ -150,10 +148,10 @@ async function init(argv: string[]): Promise<number> {
   return 0;
 }
 
-const STORE_OPTIONS = {
-  state: { type: "string" },
-  secret: { type: "string" },
-} as const;
+const STORE_OPTIONS: FlagSpecs = {
+  state: str("The state directory"),
+  secret: str("The Kubernetes Secret holding the state (in the pod)"),
+};
 
 /** The Kubernetes API client of the pod this runs in. */
 function podClient(): KubeClient {
@@ -163,7 +161,7 @@ function podClient(): KubeClient {
 }
 
 /** --state DIR, else --secret NAME (or NETBOOT_WIREGUARD_SECRET in the sidecar). */
-function openStore(values: { state?: string; secret?: string }): { store: StateStore; client?: KubeClient } {
+function openStore(values: { state?: string | undefined; secret?: string | undefined }): { store: StateStore; client?: KubeClient } {
   if (values.state !== undefined && values.secret !== undefined) throw new UsageError("give --state or --secret, not both");
   if (values.state !== undefined) return { store: directoryStore(required(values.state, "state")) };
   const secret = values.secret ?? wireguardEnvDefaults(process.env).secret;
@@ -209,34 +207,34 @@ async function waitApplied(interfaceName: string, publicKey: string, timeoutMs: 
 }
 
 async function peerAdd(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
+  const { flag, positionals } = parse(argv, {
     ...STORE_OPTIONS,
-    service: { type: "string" },
-    interface: { type: "string" },
-    lan: { type: "string", multiple: true },
-    endpoint: { type: "string" },
-    format: { type: "string", default: "wg-quick" },
-    keepalive: { type: "string" },
+    service: str("The WireGuard LoadBalancer Service whose address routers dial"),
+    interface: str("The WireGuard interface"),
+    lan: { type: "string", multiple: true, description: "A network behind the router" },
+    endpoint: str("HOST:PORT of the server, if not the state's"),
+    format: { type: "string", default: "wg-quick", description: "Router config format" },
+    keepalive: str("Persistent keepalive seconds"),
     ...OUTPUT_OPTIONS,
   });
-  if (values.help) return help();
+  if (flag.boolean("help")) return help();
   if (positionals.length !== 1) throw new UsageError("peer add takes exactly one NAME");
   const name = positionals[0]!;
-  const lan = values.lan ?? [];
+  const lan = flag.list("lan");
   if (lan.length === 0) throw new UsageError("--lan is required (the network that boots, e.g. 198.51.100.0/24)");
-  const format = values.format!;
+  const format = flag.string("format")!;
   if (!isRouterFormat(format)) throw new UsageError(`--format must be one of ${ROUTER_FORMATS.join(", ")}`);
-  if (values.endpoint !== undefined) parseEndpoint(values.endpoint);
-  const keepaliveSeconds = integerFlag(values.keepalive, "keepalive", DEFAULT_KEEPALIVE_SECONDS);
+  if (flag.string("endpoint") !== undefined) parseEndpoint(flag.string("endpoint")!);
+  const keepaliveSeconds = integerFlag(flag.string("keepalive"), "keepalive", DEFAULT_KEEPALIVE_SECONDS);
   if (keepaliveSeconds < 1 || keepaliveSeconds > 65535) throw new UsageError("--keepalive must be 1-65535 seconds");
-  const outputs = outputRequests(values.output, { stdoutTaken: "the router's config" });
-  const { store, client } = openStore(values);
+  const outputs = outputRequests(flag.list("output"), { stdoutTaken: "the router's config" });
+  const { store, client } = openStore({ state: flag.string("state"), secret: flag.string("secret") });
   if (client && outputs.length) throw new UsageError("--output writes files from a state directory; with --secret the Secret is the state");
 
   try {
     const keys = await generateKeyPair();
     // The endpoint is settled before anything is stored: a stored peer whose config was never printed is lost.
-    const endpoint = await routerEndpoint(values.endpoint, client, values.service, await store.read());
+    const endpoint = await routerEndpoint(flag.string("endpoint"), client, flag.string("service"), await store.read());
     let peer: PeerRecord | undefined;
     const state = await store.update((current) => {
       const added = addPeer(current, { name, publicKey: keys.publicKey, lan });
@@ -255,9 +253,9 @@ async function peerAdd(argv: string[]): Promise<number> {
       keepaliveSeconds,
     });
     note(`added peer "${peer!.name}" at ${peer!.address} for ${peer!.lan.join(", ")} to ${store.label}; its ${format} config (with its private key, dialling ${endpoint}) is on stdout`);
-    await exportOutputs(state, outputs, values["secret-name"]!);
+    await exportOutputs(state, outputs, flag.string("secret-name")!);
     writeSecretOutput(config);
-    const interfaceName = values.interface ?? (client ? wireguardEnvDefaults(process.env).interface : undefined);
+    const interfaceName = flag.string("interface") ?? (client ? wireguardEnvDefaults(process.env).interface : undefined);
     if (client && interfaceName !== undefined) {
       note((await waitApplied(interfaceName, keys.publicKey, 30_000))
         ? `applied live on ${interfaceName}; other routers' tunnels were not touched`
@@ -270,13 +268,13 @@ async function peerAdd(argv: string[]): Promise<number> {
 }
 
 async function peerList(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { ...STORE_OPTIONS, json: { type: "boolean" } });
-  if (values.help) return help();
+  const { flag, positionals } = parse(argv, { ...STORE_OPTIONS, json: bool("Print JSON") });
+  if (flag.boolean("help")) return help();
   if (positionals.length) throw new UsageError("peer list takes no arguments");
-  const { store, client } = openStore(values);
+  const { store, client } = openStore({ state: flag.string("state"), secret: flag.string("secret") });
   try {
     const state = await store.read();
-    process.stdout.write(values.json ? `${JSON.stringify(state.peers, null, 2)}\n` : formatPeerList(state.peers));
+    process.stdout.write(flag.boolean("json") ? `${JSON.stringify(state.peers, null, 2)}\n` : formatPeerList(state.peers));
     return 0;
   } finally {
     await client?.close();
@@ -284,16 +282,16 @@ async function peerList(argv: string[]): Promise<number> {
 }
 
 async function peerRemove(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { ...STORE_OPTIONS, ...OUTPUT_OPTIONS });
-  if (values.help) return help();
+  const { flag, positionals } = parse(argv, { ...STORE_OPTIONS, ...OUTPUT_OPTIONS });
+  if (flag.boolean("help")) return help();
   if (positionals.length !== 1) throw new UsageError("peer remove takes exactly one NAME");
-  const outputs = outputRequests(values.output);
-  const { store, client } = openStore(values);
+  const outputs = outputRequests(flag.list("output"));
+  const { store, client } = openStore({ state: flag.string("state"), secret: flag.string("secret") });
   if (client && outputs.length) throw new UsageError("--output writes files from a state directory; with --secret the Secret is the state");
   try {
     const state = await store.update((current) => removePeer(current, positionals[0]!));
     note(`removed peer "${positionals[0]}" from ${store.label}`);
-    const manifest = await exportOutputs(state, outputs, values["secret-name"]!);
+    const manifest = await exportOutputs(state, outputs, flag.string("secret-name")!);
     if (manifest !== null) writeSecretOutput(manifest);
     return 0;
   } finally {
@@ -354,32 +352,33 @@ async function secretStateSource(
 }
 
 async function up(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
+  const { flag, positionals } = parse(argv, {
     ...STORE_OPTIONS,
-    tunnel: { type: "string" },
-    mtu: { type: "string" },
-    endpoint: { type: "string" },
-    service: { type: "string" },
-    interface: { type: "string" },
-    "listen-port": { type: "string" },
-    "clamp-mss": { type: "boolean", default: false },
-    "allow-port": { type: "string", multiple: true },
-    forward: { type: "boolean", default: false },
-    userspace: { type: "boolean", default: false },
-    "poll-interval": { type: "string" },
-    "status-file": { type: "string" },
+    tunnel: str("The tunnel's address block (first start from an empty Secret)"),
+    mtu: str("Tunnel MTU (first start)"),
+    endpoint: str("HOST:PORT the routers dial (first start)"),
+    service: str("The WireGuard LoadBalancer Service (first start)"),
+    interface: str("The WireGuard interface"),
+    "listen-port": str("UDP port, if not the state's"),
+    "clamp-mss": bool("Clamp the TCP MSS of forwarded connections"),
+    "allow-port": { type: "string", multiple: true, description: "A TCP port the tunnel may reach (others are dropped)" },
+    forward: bool("Forward between the tunnel and the pod"),
+    userspace: bool("Use wireguard-go even where kernel WireGuard exists"),
+    "poll-interval": str("Seconds between state checks"),
+    "status-file": str("Where to write the peers' status"),
   });
-  if (values.help) return help();
+  if (flag.boolean("help")) return help();
   if (positionals.length) throw new UsageError("up takes no arguments");
-  const interfaceName = required(values.interface, "interface");
+  const interfaceName = required(flag.string("interface"), "interface");
   if (!/^[A-Za-z0-9_.-]{1,15}$/.test(interfaceName)) throw new UsageError("--interface must be a Linux interface name (1-15 characters)");
-  const pollSeconds = integerFlag(values["poll-interval"], "poll-interval", 5);
+  const pollSeconds = integerFlag(flag.string("poll-interval"), "poll-interval", 5);
   if (pollSeconds < 1) throw new UsageError("--poll-interval must be at least 1 second");
-  const listenPort = values["listen-port"] === undefined ? undefined : integerFlag(values["listen-port"], "listen-port", 0);
+  const listenPort = flag.string("listen-port") === undefined ? undefined : integerFlag(flag.string("listen-port"), "listen-port", 0);
   if (listenPort !== undefined && (listenPort < 1 || listenPort > 65535)) throw new UsageError("--listen-port must be 1-65535");
-  const allowTcpPorts = (values["allow-port"] ?? []).map((p) => integerFlag(p, "allow-port", 0));
+  const allowTcpPorts = flag.list("allow-port").map((p) => integerFlag(p, "allow-port", 0));
   if (allowTcpPorts.some((p) => p < 1 || p > 65535)) throw new UsageError("--allow-port must be 1-65535");
-  const mtu = integerFlag(values.mtu, "mtu", DEFAULT_MTU);
+  const mtu = integerFlag(flag.string("mtu"), "mtu", DEFAULT_MTU);
+  const values = { state: flag.string("state"), secret: flag.string("secret"), tunnel: flag.string("tunnel"), endpoint: flag.string("endpoint"), service: flag.string("service") };
   if (values.endpoint !== undefined) parseEndpoint(values.endpoint);
   if (values.state !== undefined && values.secret !== undefined) throw new UsageError("give --state or --secret, not both");
 
@@ -405,12 +404,12 @@ async function up(argv: string[]): Promise<number> {
       source,
       interfaceName,
       ...(listenPort === undefined ? {} : { listenPort }),
-      clampMss: values["clamp-mss"]!,
+      clampMss: flag.boolean("clamp-mss"),
       ...(allowTcpPorts.length ? { allowTcpPorts } : {}),
-      forward: values.forward!,
-      userspace: values.userspace!,
+      forward: flag.boolean("forward"),
+      userspace: flag.boolean("userspace"),
       pollIntervalMs: pollSeconds * 1000,
-      ...(values["status-file"] ? { statusFile: values["status-file"] } : {}),
+      ...(flag.string("status-file") ? { statusFile: flag.string("status-file")! } : {}),
       log: note,
     });
   } finally {
@@ -418,16 +417,34 @@ async function up(argv: string[]): Promise<number> {
   }
 }
 
+/** Why `wg show` failed, in one line: wg missing, or wg's own complaint. */
+function wgFailure(err: unknown): string {
+  const { code, stderr, shortMessage } = err as { code?: string; stderr?: string; shortMessage?: string };
+  if (code === "ENOENT") return "the wg command is not installed (Debian package wireguard-tools)";
+  const said = typeof stderr === "string" ? stderr.trim().split("\n").at(-1) : undefined;
+  return said || shortMessage || (err as Error).message;
+}
+
+const WHERE_STATUS_RUNS = (interfaceName: string) =>
+  `The interface lives in the WireGuard sidecar: run this there, e.g. ` +
+  `kubectl -n netboot exec deploy/netboot -c wireguard -- netboot wireguard status --interface ${interfaceName}\n` +
+  `or as root on the host where \`netboot wireguard up\` created it.`;
+
 async function status(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { ...STORE_OPTIONS, interface: { type: "string" }, json: { type: "boolean" } });
-  if (values.help) return help();
+  const { flag, positionals } = parse(argv, { ...STORE_OPTIONS, interface: str("The WireGuard interface"), json: bool("Print JSON") });
+  if (flag.boolean("help")) return help();
   if (positionals.length) throw new UsageError("status takes no arguments");
-  const interfaceName = required(values.interface ?? wireguardEnvDefaults(process.env).interface, "interface");
-  const { store, client } = openStore(values);
+  const interfaceName = required(flag.string("interface") ?? wireguardEnvDefaults(process.env).interface, "interface");
+  const { store, client } = openStore({ state: flag.string("state"), secret: flag.string("secret") });
   try {
     const state = await store.read();
-    const rows = await readPeerStatus(interfaceName, state, Math.floor(Date.now() / 1000));
-    process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatStatus(rows));
+    let rows;
+    try {
+      rows = await readPeerStatus(interfaceName, state, Math.floor(Date.now() / 1000));
+    } catch (err) {
+      throw new Error(`cannot read WireGuard interface ${interfaceName}: ${wgFailure(err)}\n${WHERE_STATUS_RUNS(interfaceName)}`);
+    }
+    process.stdout.write(flag.boolean("json") ? `${JSON.stringify(rows, null, 2)}\n` : formatStatus(rows));
     return 0;
   } finally {
     await client?.close();
@@ -455,7 +472,9 @@ export const wireguardCommand: Command = {
     const key = first === "peer" ? `peer ${second}` : first;
     const sub = SUBCOMMANDS[key];
     if (!sub) {
-      process.stderr.write(`netboot wireguard: unknown command "${[first, first === "peer" ? second : ""].join(" ").trim()}"\n\n${USAGE}\n`);
+      const guess = closest(key, Object.keys(SUBCOMMANDS));
+      const suggestion = guess === undefined ? "" : ` (did you mean "${guess}"?)`;
+      process.stderr.write(`netboot wireguard: unknown command "${[first, first === "peer" ? second : ""].join(" ").trim()}"${suggestion}\n\n${USAGE}\n`);
       return 2;
     }
     try {

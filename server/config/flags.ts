@@ -1,9 +1,12 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 /**
- * Go `flag`-style command lines on top of node:util parseArgs: a flag is
- * written with one or two dashes, its value after `=` or as the next argument,
- * and a boolean flag takes a value only after `=` (`-web-ssl=false`).
+ * The one command-line parser of every `netboot` command: Go `flag`-style
+ * command lines on top of node:util parseArgs. A flag is written with one or
+ * two dashes, its value after `=` or as the next argument, and a boolean flag
+ * takes a value only after `=` (`-web-ssl=false`). Flags and arguments may come
+ * in any order; `--` ends the flags. `-h` means `-help` (Go's rule) unless a
+ * command defines `-h` itself.
  */
 export interface FlagSpec {
   type: "string" | "boolean";
@@ -11,15 +14,30 @@ export interface FlagSpec {
   description: string;
   /** Also read from MATCHBOX_<NAME> when not given on the command line (Matchbox's rule). */
   env?: boolean;
+  /** A one-letter other name (`-s` for `-strict`). */
+  short?: string;
+  /** May be given more than once; the value is the list, in order. */
+  multiple?: boolean;
+  /** The value's placeholder in the usage text (default `string`). */
+  placeholder?: string;
 }
 
 export type FlagSpecs = Record<string, FlagSpec>;
-export type FlagValues = Record<string, string | boolean | undefined>;
+export type FlagValue = string | boolean | string[] | undefined;
+export type FlagValues = Record<string, FlagValue>;
 
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "UsageError";
+  }
+}
+
+/** A command line that does not parse: an unknown flag, a flag without its value, a bad boolean. */
+export class FlagError extends UsageError {
+  constructor(message: string) {
+    super(message);
+    this.name = "FlagError";
   }
 }
 
@@ -30,6 +48,42 @@ export function envName(flag: string): string {
   return "MATCHBOX_" + flag.toUpperCase().replace(/-/g, "_");
 }
 
+/** Edit distance (insertions, deletions, substitutions, swaps of neighbours). */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * The candidate a mistyped word most likely meant: the closest by edit
+ * distance (at most a third of the word, at least 2), or else the only one
+ * the word is the start of. Undefined when nothing is close.
+ */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  const all = [...candidates];
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const candidate of all) {
+    const d = distance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  if (best !== undefined) return best;
+  const extending = all.filter((c) => word.length >= 2 && c.startsWith(word));
+  return extending.length === 1 ? extending[0] : undefined;
+}
+
 export interface ParsedFlags {
   values: FlagValues;
   /** Flags given on the command line (as opposed to env or default). */
@@ -37,51 +91,66 @@ export interface ParsedFlags {
   positionals: string[];
 }
 
-/**
- * `interspersed`: flags may also follow positional arguments (as in cobra's
- * commands, `bootcmd group list --endpoints …`); otherwise the first
- * positional ends the flags (Go's flag package).
- */
-export function parseFlags(argv: readonly string[], specs: FlagSpecs, env: NodeJS.ProcessEnv = {}, mode: { interspersed?: boolean } = {}): ParsedFlags {
+/** The spec a flag name on the command line stands for: its own, a short name's, or `-h` for `-help`. */
+function lookup(name: string, specs: FlagSpecs): string | undefined {
+  if (Object.hasOwn(specs, name)) return name;
+  const byShort = Object.keys(specs).find((key) => specs[key]!.short === name);
+  if (byShort !== undefined) return byShort;
+  if (name === "h" && Object.hasOwn(specs, "help")) return "help";
+  return undefined;
+}
+
+function unknownFlag(name: string, specs: FlagSpecs): FlagError {
+  const guess = closest(name, Object.keys(specs));
+  return new FlagError(`flag provided but not defined: -${name}${guess === undefined ? "" : ` (did you mean -${guess}?)`}`);
+}
+
+export function parseFlags(argv: readonly string[], specs: FlagSpecs, env: NodeJS.ProcessEnv = {}): ParsedFlags {
   const explicitBooleans = new Map<string, boolean>();
   const normalised: string[] = [];
+  const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (mode.interspersed && arg !== "--" && (!arg.startsWith("-") || arg === "-")) {
-      normalised.push(arg);
-      continue;
-    }
-    if (arg === "--" || !arg.startsWith("-") || arg === "-") {
-      normalised.push(...argv.slice(i));
+    if (arg === "--") {
+      positionals.push(...argv.slice(i + 1));
       break;
+    }
+    if (!arg.startsWith("-") || arg === "-") {
+      positionals.push(arg);
+      continue;
     }
     const body = arg.replace(/^--?/, "");
     const eq = body.indexOf("=");
-    const name = eq === -1 ? body : body.slice(0, eq);
-    const spec = specs[name];
-    if (!spec) throw new UsageError(`flag provided but not defined: -${name}`);
+    const written = eq === -1 ? body : body.slice(0, eq);
+    const name = lookup(written, specs);
+    if (name === undefined) throw unknownFlag(written, specs);
+    const spec = specs[name]!;
     if (spec.type === "boolean" && eq !== -1) {
       const text = body.slice(eq + 1);
       if (GO_TRUE.has(text)) explicitBooleans.set(name, true);
       else if (GO_FALSE.has(text)) explicitBooleans.set(name, false);
-      else throw new UsageError(`invalid boolean value "${text}" for -${name}`);
+      else throw new FlagError(`invalid boolean value "${text}" for -${written}`);
       continue;
     }
-    if (spec.type === "string" && eq === -1 && i + 1 < argv.length) {
+    if (spec.type === "boolean") {
+      normalised.push(`--${name}`);
+    } else if (eq !== -1) {
+      normalised.push(`--${name}=${body.slice(eq + 1)}`);
+    } else if (i + 1 < argv.length) {
       // A string flag's value is the next argument, whatever it looks like (Go's rule).
       normalised.push(`--${name}=${argv[++i]!}`);
     } else {
-      normalised.push("--" + body);
+      throw new FlagError(`flag needs an argument: -${written}`);
     }
   }
 
   const options: ParseArgsConfig["options"] = {};
-  for (const [name, spec] of Object.entries(specs)) options[name] = { type: spec.type };
+  for (const [name, spec] of Object.entries(specs)) options[name] = { type: spec.type, ...(spec.multiple ? { multiple: true } : {}) };
   let parsed;
   try {
-    parsed = parseArgs({ args: normalised, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: normalised, options, allowPositionals: false, strict: true });
   } catch (err) {
-    throw new UsageError((err as Error).message.replace(/--/g, "-"));
+    throw new FlagError((err as Error).message.replace(/--/g, "-"));
   }
 
   const values: FlagValues = {};
@@ -98,24 +167,35 @@ export function parseFlags(argv: readonly string[], specs: FlagSpecs, env: NodeJ
       if (spec.type === "boolean") {
         if (GO_TRUE.has(fromEnv)) values[name] = true;
         else if (GO_FALSE.has(fromEnv)) values[name] = false;
-        else throw new UsageError(`invalid boolean value "${fromEnv}" for ${envName(name)}`);
+        else throw new FlagError(`invalid boolean value "${fromEnv}" for ${envName(name)}`);
       } else {
-        values[name] = fromEnv;
+        values[name] = spec.multiple ? [fromEnv] : fromEnv;
       }
       continue;
     }
-    values[name] = spec.default;
+    values[name] = spec.multiple ? [] : spec.default;
   }
-  return { values, given, positionals: parsed.positionals };
+  return { values, given, positionals };
 }
 
 export function flagUsage(specs: FlagSpecs): string {
   return Object.entries(specs)
     .map(([name, spec]) => {
-      const value = spec.type === "string" ? " string" : "";
+      const value = spec.type === "string" ? ` ${spec.placeholder ?? "string"}` : "";
+      const short = spec.short ? `-${spec.short}, ` : "";
       const def = spec.default !== undefined && spec.default !== "" && spec.default !== false ? ` (default ${JSON.stringify(spec.default)})` : "";
       const env = spec.env ? ` [${envName(name)}]` : "";
-      return `  -${name}${value}\n    \t${spec.description}${def}${env}`;
+      const repeat = spec.multiple ? " (repeatable)" : "";
+      return `  ${short}-${name}${value}\n    \t${spec.description}${repeat}${def}${env}`;
     })
     .join("\n");
+}
+
+/** A command's flag values, read with the types their specs promise. */
+export function flagReader(values: FlagValues) {
+  return {
+    string: (name: string): string | undefined => values[name] as string | undefined,
+    boolean: (name: string): boolean => values[name] === true,
+    list: (name: string): string[] => (values[name] as string[] | undefined) ?? [],
+  };
 }

@@ -1,4 +1,4 @@
-import { parseFlags, type FlagSpecs, UsageError } from "./flags.js";
+import { parseFlags, type FlagSpecs, type FlagValues, UsageError } from "./flags.js";
 import { parseDuration } from "./serve-config.js";
 
 /** bootcmd's flags (one or two dashes, anywhere on the line), plus the file and name of a put. */
@@ -45,7 +45,7 @@ export function parseEndpoint(text: string): string {
   return first;
 }
 
-function parseAction(words: string[], values: Record<string, string | boolean | undefined>): RpcAction {
+function parseAction(words: string[], values: FlagValues): RpcAction {
   const [kind, verbWord, ...rest] = words;
   if (kind === "select") {
     if (verbWord !== "group" && verbWord !== "profile") throw new UsageError("select needs `group` or `profile`, then KEY=VALUE labels");
@@ -81,7 +81,7 @@ function parseAction(words: string[], values: Record<string, string | boolean | 
 
 /** The one place where `netboot rpc`'s command line becomes a config. */
 export function parseRpcClientArgs(argv: readonly string[]): RpcClientRequest {
-  const { values, positionals } = parseFlags(argv, RPC_CLIENT_FLAGS, {}, { interspersed: true });
+  const { values, positionals } = parseFlags(argv, RPC_CLIENT_FLAGS, {});
   if (values.help) return { kind: "help" };
   return {
     kind: "run",

@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { isIPv4, isIPv6 } from "node:net";
 import path from "node:path";
-import { parseFlags, type FlagSpecs, UsageError } from "./flags.js";
+import { parseFlags, type FlagSpecs, type FlagValues, UsageError } from "./flags.js";
 
 /** Matchbox's flags (same names, defaults and MATCHBOX_* variables), plus netboot's own. */
 export const SERVE_FLAGS: FlagSpecs = {
@@ -142,7 +142,7 @@ function isDirectory(p: string): boolean {
 }
 
 /** -rpc-address and its TLS files: each must exist, as Matchbox checks at start. */
-function parseRpc(values: Record<string, string | boolean | undefined>): ServeConfig["rpc"] {
+function parseRpc(values: FlagValues): ServeConfig["rpc"] {
   const address = values["rpc-address"] as string;
   if (address === "") return undefined;
   const listen = parseListenAddress(address, "-rpc-address");

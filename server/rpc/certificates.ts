@@ -9,7 +9,7 @@ import { isIP } from "node:net";
 import { webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
 type KeyPair = webcrypto.CryptoKeyPair;
 

@@ -23,7 +23,7 @@ function placeholder(key: string): string {
  * machine follows (if any), and the group's selector values, which every
  * request that selects the group carries.
  */
-function machineRequest(group: Group, source: ProfileRequest | undefined, extra: readonly string[] = []): { labels: Map<string, string>; rawQuery: string } {
+export function machineRequest(group: Group, source: ProfileRequest | undefined, extra: readonly string[] = []): { labels: Map<string, string>; rawQuery: string } {
   const labels = new Map<string, string>();
   for (const [key, value] of source?.labels ?? []) labels.set(key, value ?? placeholder(key));
   for (const key of Object.keys(group.selector).sort(compareBytes)) labels.set(key, group.selector[key]!);

@@ -1,6 +1,5 @@
-import { execFile } from "node:child_process";
 import { describe, expect, it, beforeAll } from "vitest";
-import { ensureBuiltCli, REPO_ROOT } from "../hardening/support/built-cli.js";
+import { ensureBuiltCli, REPO_ROOT, runCli } from "../hardening/support/built-cli.js";
 import { spawnServer } from "../hardening/support/child-server.js";
 
 let cli: string;
@@ -8,14 +7,7 @@ beforeAll(() => {
   cli = ensureBuiltCli();
 }, 240_000);
 
-/** Runs the command without blocking the test worker's event loop. */
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { encoding: "utf8", timeout: 20_000, env: { PATH: process.env.PATH, ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(cli, args, env);
 
 describe("the netboot command", () => {
   it("prints its version and help, exit 0", async () => {

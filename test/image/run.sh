@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the image and runs it the way the chart does: read-only root, every
 # capability dropped, non-root, inside a network namespace this script makes.
-# Checks /boot.ipxe, a rendered /ipxe, the shipped iPXE EFI binary, the user,
-# and that SIGTERM stops the server within 2 s.
+# Checks /boot.ipxe, a rendered /ipxe, the shipped iPXE EFI binary (with the
+# data mounted as the Dockerfile documents), the user, and that SIGTERM stops
+# the server within 2 s.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -65,11 +66,18 @@ cat >"$data/groups/worker.json" <<'JSON'
 JSON
 chmod -R a+rX "$data"
 
+# The data mounted as the Dockerfile's documented `docker run` mounts it ($PWD = the data directory).
+documented="$(sed -n '/^#   docker run/,/netboot$/p' "$repo_root/Dockerfile" | sed -E 's/^#[[:space:]]*//; s/\\$//' | tr '\n' ' ')"
+volumes=()
+while read -r volume; do
+  [[ -n "$volume" ]] && volumes+=(-v "${volume//\$PWD/$data}")
+done < <(grep -oE -- '-v "[^"]+"' <<<"$documented" | sed -E 's/^-v "(.*)"$/\1/')
+check "the Dockerfile documents a docker run command that mounts the data folders" test $(( ${#volumes[@]} / 2 )) -ge 4
+
 podman run -d --name "$container" \
   --network "ns:/run/netns/$server_ns" \
   --read-only --cap-drop=ALL --security-opt=no-new-privileges \
-  -v "$data/profiles:/var/lib/netboot/profiles:ro" \
-  -v "$data/groups:/var/lib/netboot/groups:ro" \
+  "${volumes[@]}" \
   "$image" >/dev/null
 
 client() { ip netns exec "$client_ns" "$@"; }

@@ -13,18 +13,24 @@ export function rawRequest(url: string, requestText: string, timeoutMs = 5000): 
       socket.destroy();
       reject(new Error(`no complete response within ${timeoutMs} ms`));
     }, timeoutMs);
-    socket.on("data", (chunk) => chunks.push(chunk));
-    socket.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    socket.on("close", () => {
-      clearTimeout(timer);
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    const answer = () => {
       const text = Buffer.concat(chunks).toString("latin1");
       const split = text.indexOf("\r\n\r\n");
       const head = split === -1 ? text : text.slice(0, split);
       const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
-      resolve({ status, head, body: split === -1 ? "" : text.slice(split + 4) });
+      return { status, head, body: split === -1 ? "" : text.slice(split + 4) };
+    };
+    socket.on("error", (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      // A server that answers before reading the whole request (431, 413) and then
+      // closes resets the connection (Node 26 does): the answer that came first counts.
+      if (err.code === "ECONNRESET" && answer().status !== 0) resolve(answer());
+      else reject(err);
+    });
+    socket.on("close", () => {
+      clearTimeout(timer);
+      resolve(answer());
     });
     socket.write(requestText);
   });

@@ -48,7 +48,7 @@ describe("netboot wireguard", () => {
     [["init", "--state", "S", "--endpoint", "h:1"], /--tunnel is required/],
     [["init", "--state", "S", "--endpoint", "h:1", "--tunnel", "192.0.2.0/24", "--mtu", "big"], /--mtu must be a whole number/],
     [["up", "--state", "S", "--interface", "a-name-far-too-long"], /Linux interface name/],
-    [["up", "--state", "S", "--interface", "wg0", "--bogus"], /Unknown option '--bogus'/],
+    [["up", "--state", "S", "--interface", "wg0", "--bogus"], /flag provided but not defined: -bogus\n/],
   ])("%j is a usage error (exit 2)", async (argv, message) => {
     expect(await run(...argv)).toBe(2);
     expect(err).toMatch(message);

@@ -1,5 +1,5 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { chmodSync, existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -30,7 +30,24 @@ export function ensureBuiltCli(): string {
       // Type errors still emit JavaScript; `npm test` reports them through its own type check.
       if (!existsSync(CLI)) throw err;
     }
+    chmodSync(CLI, 0o755); // as `npm run build` leaves it: the package's bin
   }
   if (stale()) throw new Error("dist/ is still older than server/ after building: run `npm run build` and read its errors");
   return CLI;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `netboot` with these arguments and only PATH (plus `env`) in its environment, without blocking the test's event loop. */
+export function runCli(cli: string, args: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [cli, ...args], { encoding: "utf8", timeout: 20_000, cwd: REPO_ROOT, env: { PATH: process.env.PATH, ...env } }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
+    });
+    child.stdin?.end(input ?? "");
+  });
 }
