@@ -33,6 +33,10 @@ const inside = (ip: string, cidr: string) => {
   return toInt(ip) >= network && toInt(ip) < network + size;
 };
 const isIpv4 = (text: string) => /^\d+\.\d+\.\d+\.\d+$/.test(text);
+const chartValues = yaml.load(read("chart/values.yaml")) as { wireguard: { tunnel: string } };
+/** The guides' tunnel is the chart's default one: what a user who follows them gets. */
+const TUNNEL = chartValues.wireguard.tunnel;
+const SERVER = `${TUNNEL.split(".").slice(0, 3).join(".")}.1`;
 
 describe("the example network is the same in every guide", () => {
   // The e2e README describes the test's own topology, not the example network.
@@ -41,13 +45,14 @@ describe("the example network is the same in every guide", () => {
   const lans = guides.filter((c) => c.argv[0] === "wireguard").flatMap((c) => flagValues(c.argv, "lan")).filter((t) => /^\d/.test(t));
   const dhcp = guides.filter((c) => c.argv[0] === "dhcp-config");
 
-  it("one tunnel and one boot LAN", () => {
-    expect(new Set(tunnels)).toEqual(new Set(["192.0.2.0/24"]));
+  it("one tunnel, the chart's default, and one boot LAN", () => {
+    for (const tunnel of tunnels) expect(tunnel).toBe(TUNNEL);
+    for (const file of ["docs/homelab-router.md", "docs/wireguard.md", "docs/kubernetes.md"]) expect(read(file), file).toContain(`\`${TUNNEL}\``);
     expect(new Set(lans)).toEqual(new Set(["198.51.100.0/24"]));
   });
 
   it("DHCP hands out boot LAN addresses and points at the server's tunnel address", () => {
-    const server = `${tunnels[0]!.split(".").slice(0, 3).join(".")}.1`;
+    const server = SERVER;
     const hosts = dhcp.flatMap((c) => flagValues(c.argv, "server-url")).flatMap((u) => /^http:\/\/(\d+\.\d+\.\d+\.\d+)[:/]/.exec(u)?.[1] ?? []);
     expect(hosts.length).toBeGreaterThan(3);
     for (const host of hosts) expect(host).toBe(server);
@@ -57,7 +62,7 @@ describe("the example network is the same in every guide", () => {
   });
 
   it("every server URL in the guides' prose is the tunnel address too", () => {
-    const server = `${tunnels[0]!.split(".").slice(0, 3).join(".")}.1`;
+    const server = SERVER;
     for (const file of ["docs/dhcp.md", "docs/wireguard.md", "docs/homelab-router.md", "docs/kubernetes.md"]) {
       for (const m of read(file).matchAll(/http:\/\/(\d+\.\d+\.\d+\.\d+):8080/g)) expect(m[1], `${file}: ${m[0]}`).toBe(server);
     }
@@ -67,7 +72,9 @@ describe("the example network is the same in every guide", () => {
 describe("the Kubernetes guide's values table", () => {
   const values = yaml.load(read("chart/values.yaml")) as Record<string, unknown>;
   const at = (key: string) => key.split(".").reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], values);
-  const rows = [...read("docs/kubernetes.md").matchAll(/^\| `([^`]+)`(?: \/ `([^`]+)`)? \| ([^|]+) \|/gm)];
+  // The table under "## Values worth knowing" (other tables, such as the Role's, come before it).
+  const valuesSection = read("docs/kubernetes.md").split(/^## Values worth knowing$/m)[1]!.split(/^## /m)[0]!;
+  const rows = [...valuesSection.matchAll(/^\| `([^`]+)`(?: \/ `([^`]+)`)? \| ([^|]+) \|/gm)];
 
   it("shows each simple default as chart/values.yaml has it", () => {
     const checked = rows.filter((r) => r[2] === undefined && /^`[^`]+`$/.test(r[3]!.trim()));
