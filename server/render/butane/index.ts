@@ -13,7 +13,7 @@ import { translateButaneConfig } from "./translate.js";
 import { normaliseSemver, unsupportedReason, VARIANTS } from "./variants.js";
 import { lineAt, loadButaneYaml, YamlLimitError, type LoadedYaml } from "./yaml.js";
 
-export { MAX_BUTANE_BYTES, MAX_EXPANDED_NODES } from "./yaml.js";
+export { MAX_BUTANE_BYTES, MAX_BUTANE_NODES, MAX_EXPANDED_CHARS } from "./yaml.js";
 
 function fail(file: string, message: string): never {
   throw new NetbootError("NB_BUTANE", `${file}: ${message}`);
