@@ -1,5 +1,5 @@
 import type { TemplateFile } from "../store/snapshot.js";
-import { translateButane } from "./butane/index.js";
+import { butaneStages, translateButane } from "./butane/index.js";
 import { canonicalIgnition } from "./ignition/index.js";
 import { renderTemplateFile } from "./template.js";
 import type { TemplateData } from "./template-data.js";
@@ -20,18 +20,31 @@ export interface IgnitionResult {
  * data and translated from Butane.
  */
 export function renderIgnition(ignitionId: string, file: TemplateFile, data: TemplateData): IgnitionResult {
-  if (isRawIgnition(ignitionId)) {
-    const result = file.memo<{ json: string } | { error: unknown }>("canonical-ignition", () => {
-      try {
-        return { json: canonicalIgnition(file.text, file.file) };
-      } catch (error) {
-        return { error };
-      }
-    });
-    if ("error" in result) throw result.error;
-    return { json: result.json, warnings: [] };
-  }
-  const butane = renderTemplateFile(file, data);
+  if (isRawIgnition(ignitionId)) return rawIgnition(file);
+  return butaneIgnition(file, renderTemplateFile(file, data));
+}
+
+/** A raw Ignition file re-serialised canonically, computed once per snapshot. */
+export function rawIgnition(file: TemplateFile): IgnitionResult {
+  const result = file.memo<{ json: string } | { error: unknown }>("canonical-ignition", () => {
+    try {
+      return { json: canonicalIgnition(file.text, file.file) };
+    } catch (error) {
+      return { error };
+    }
+  });
+  if ("error" in result) throw result.error;
+  return { json: result.json, warnings: [] };
+}
+
+/** A rendered Butane template translated to Ignition. */
+export function butaneIgnition(file: TemplateFile, butane: string): IgnitionResult {
   const { ignition, warnings } = translateButane(butane, file.file);
+  return { json: ignition, warnings };
+}
+
+/** butaneIgnition in stages (see butaneStages). */
+export function* butaneIgnitionStages(file: TemplateFile, butane: string): Generator<void, IgnitionResult> {
+  const { ignition, warnings } = yield* butaneStages(butane, file.file);
   return { json: ignition, warnings };
 }

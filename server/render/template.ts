@@ -1,28 +1,46 @@
 import { NetbootError } from "../errors.js";
 import type { TemplateFile } from "../store/snapshot.js";
+import { utf8Decode } from "../template/bytestring.js";
 import { parseTemplate, TemplateError, type GoTemplate } from "../template/index.js";
 import type { TemplateData } from "./template-data.js";
 
 type Parsed = { template: GoTemplate } | { error: NetbootError };
 
-/** Renders a data-directory template (parsed once per snapshot) with a machine's data. */
-export function renderTemplateFile(file: TemplateFile, data: TemplateData): string {
+/** A data-directory template, parsed once per snapshot. */
+export function parsedTemplate(file: TemplateFile): GoTemplate {
   const parsed = file.memo<Parsed>("go-template", () => {
     try {
       return { template: parseTemplate(file.file, file.text) };
     } catch (err) {
-      return { error: templateError(err) };
+      return { error: templateError(file, err) };
     }
   });
   if ("error" in parsed) throw parsed.error;
+  return parsed.template;
+}
+
+/** Go's exact output bytes of a data-directory template rendered with a machine's data. */
+export function renderTemplateBytes(file: TemplateFile, data: TemplateData): Buffer {
+  const template = parsedTemplate(file);
   try {
-    return parsed.template.execute(data);
+    return template.executeBytes(data);
   } catch (err) {
-    throw templateError(err);
+    throw templateError(file, err);
   }
 }
 
-function templateError(err: unknown): NetbootError {
-  if (err instanceof TemplateError) return new NetbootError("NB_TEMPLATE", (err as Error).message, { cause: err });
+/**
+ * The output as a string in which bytes that are not UTF-8 stay escaped
+ * (server/template/bytestring.ts): a YAML parser then refuses them, as
+ * Butane's does.
+ */
+export function renderTemplateFile(file: TemplateFile, data: TemplateData): string {
+  return utf8Decode(renderTemplateBytes(file, data));
+}
+
+function templateError(file: TemplateFile, err: unknown): NetbootError {
+  if (err instanceof TemplateError) return new NetbootError("NB_TEMPLATE", err.message, { cause: err });
+  // A limit the engine's own accounting missed must still be a configuration error naming the file.
+  if (err instanceof RangeError) return new NetbootError("NB_TEMPLATE", `template: ${file.file}: ${err.message}`, { cause: err });
   throw err;
 }

@@ -48,8 +48,8 @@ export interface TemplateLimits {
  */
 export const DEFAULT_LIMITS: TemplateLimits = {
   maxOutputBytes: 4 * 1024 * 1024,
-  maxSteps: 250_000,
-  maxFunctionBytes: 8 * 1024 * 1024,
+  maxSteps: 100_000,
+  maxFunctionBytes: 2 * 1024 * 1024,
   maxDepth: 100,
 };
 

@@ -115,7 +115,7 @@ type State = ((l: Lexer) => State) | null;
  * Most tokens one template text may have: netboot's own bound on parse time
  * (Go has none). A dense 2,000-line template has about 10,000.
  */
-export const MAX_TEMPLATE_TOKENS = 100_000;
+export const MAX_TEMPLATE_TOKENS = 50_000;
 
 export class Lexer {
   private input: string;

@@ -20,7 +20,7 @@ export type YamlNode = null | string | PlainScalar | YamlNode[] | { [key: string
  */
 export const MAX_BUTANE_BYTES = 1024 * 1024;
 /** Mappings, sequences, keys and scalars: counted while parsing, and again with every alias expanded. */
-export const MAX_BUTANE_NODES = 25_000;
+export const MAX_BUTANE_NODES = 10_000;
 /** Characters of keys and scalars with every alias expanded: aliases may not make a document bigger than one written out. */
 export const MAX_EXPANDED_CHARS = MAX_BUTANE_BYTES;
 
