@@ -63,6 +63,9 @@ describe("template data types over HTTP", () => {
     expect(generic.body).toBe("d-i preseed/late_command string wget http://:8080/finish.sh\n");
     const given = await s.get(`/generic?mac=52-54-00-89-d8-10&role=install&server=192.0.2.10`);
     expect(given.body).toBe("d-i preseed/late_command string wget http://192.0.2.10:8080/finish.sh\n");
+    // Escaped bytes that are not UTF-8 reach the template, and the answer, as the bytes they are.
+    const raw = await s.get(`/generic?mac=52-54-00-89-d8-10&role=install&server=%C3%28%FF`);
+    expect(raw.bytes.equals(Buffer.from("d-i preseed/late_command string wget http://\xc3(\xff:8080/finish.sh\n", "latin1"))).toBe(true);
 
     const ignition = await s.get(`/ignition?mac=52-54-00-89-d8-10&role=install`);
     expect(ignition.status).toBe(200);

@@ -93,7 +93,7 @@ export function genData(r: Rng): Record<string, unknown> {
 }
 
 const QUERY_KEYS = ["foo", "mac", "MAC", "os", "uuid", "FOO", "a b", "é"];
-const QUERY_VALUES = ["some-param", "52-54-00-89-d8-10", "52:54:00:89:D8:10", "not-a-mac", "", "a+b", "%C3%A9", "x%20y", "1", "<&>"];
+const QUERY_VALUES = ["some-param", "52-54-00-89-d8-10", "52:54:00:89:D8:10", "not-a-mac", "", "a+b", "%C3%A9", "x%20y", "1", "<&>", "%C3%28", "%FF", "a;b", "%zz"];
 
 /** What Matchbox builds template data from: group metadata, selectors, and the request's raw query. */
 export function genMatchboxInput(r: Rng): { metadata: Record<string, unknown> | null; selector: Record<string, string>; rawQuery: string } {

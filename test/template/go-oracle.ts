@@ -168,11 +168,22 @@ export interface TypedComparison {
  * inGo119Words). Where the WebAssembly oracle drops an error's text (inside
  * defined templates, or after a line break in the failing node), this engine's
  * own answer over the JSON-shaped data, which oracle.ts holds to Go 1.25, stands
- * in for it.
+ * in for it. A template known to render alike in both versions (versionNeutral)
+ * skips that check, so data JSON cannot carry (bytes that are not UTF-8) can
+ * be compared too.
  */
-export async function compareTyped(oracle: GoOracle, text: string, given: MatchboxInput): Promise<TypedComparison> {
+export async function compareTyped(
+  oracle: GoOracle,
+  text: string,
+  given: MatchboxInput,
+  options: { versionNeutral?: boolean } = {},
+): Promise<TypedComparison> {
   // Both engines see the metadata as it comes out of JSON (the oracle serialises it).
   const input = { ...given, metadata: JSON.parse(JSON.stringify(given.metadata)) as MatchboxInput["metadata"] };
+  if (options.versionNeutral) {
+    const go = await oracle.render(text, input);
+    return { comparable: true, go, difference: exactDifference(go, runOursExact(text, input)) };
+  }
   const reported = await runOracle(text, jsonShaped(input));
   const newer = reported.ok || reported.parse ? reported : { ...reported, message: inGo119Words(reported.message) };
   const older = await oracle.render(text, input, { untyped: true });
