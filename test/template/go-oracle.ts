@@ -53,6 +53,8 @@ function goBinary(): string {
     env: {
       ...process.env,
       GO111MODULE: "off",
+      GOENV: "off",
+      GOFLAGS: "",
       GOPATH: path.join(CACHE, "gopath"),
       GOCACHE: path.join(CACHE, "gocache"),
       GOPROXY: "off",
