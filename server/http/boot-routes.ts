@@ -6,7 +6,7 @@ import { requireGroup, requireProfile, type MachineRequest } from "./context.js"
 import { sendNotFound, sendText } from "./respond.js";
 import type { Boot } from "../store/types.js";
 
-export type MachineHandler = (req: MachineRequest, reply: FastifyReply) => FastifyReply | void;
+export type MachineHandler = (req: MachineRequest, reply: FastifyReply) => FastifyReply | void | Promise<FastifyReply | void>;
 
 function bootScript(render: (boot: Boot) => string): MachineHandler {
   return (req, reply) => {

@@ -1,5 +1,5 @@
 import type { TemplateFile } from "../store/snapshot.js";
-import { translateButane } from "./butane/index.js";
+import { butaneStages, translateButane } from "./butane/index.js";
 import { canonicalIgnition } from "./ignition/index.js";
 import { renderTemplateFile } from "./template.js";
 import type { TemplateData } from "./template-data.js";
@@ -9,9 +9,24 @@ export function isRawIgnition(ignitionId: string): boolean {
   return ignitionId.endsWith(".ign") || ignitionId.endsWith(".ignition");
 }
 
-/** A raw Ignition file parsed, validated and serialised once (the loader does it as it reads the file). */
+export interface IgnitionResult {
+  json: string;
+  warnings: readonly string[];
+}
+
+/**
+ * `/ignition`'s body: raw Ignition re-serialised canonically (never templated,
+ * computed once per snapshot), or a Go template rendered with the machine's
+ * data and translated from Butane.
+ */
+export function renderIgnition(ignitionId: string, file: TemplateFile, data: TemplateData): IgnitionResult {
+  if (isRawIgnition(ignitionId)) return rawIgnition(file);
+  return butaneIgnition(file, renderTemplateFile(file, data));
+}
+
+/** A raw Ignition file parsed, validated and serialised once per snapshot (the loader does it as it reads the file). */
 function canonicalOf(file: TemplateFile): { json: string } | { error: unknown } {
-  return file.memo("canonical-ignition", () => {
+  return file.memo<{ json: string } | { error: unknown }>("canonical-ignition", () => {
     try {
       return { json: canonicalIgnition(file.text, file.file) };
     } catch (error) {
@@ -26,23 +41,21 @@ export function rawIgnitionError(file: TemplateFile): unknown {
   return "error" in result ? result.error : undefined;
 }
 
-export interface IgnitionResult {
-  json: string;
-  warnings: readonly string[];
+/** A raw Ignition file re-serialised canonically. */
+export function rawIgnition(file: TemplateFile): IgnitionResult {
+  const result = canonicalOf(file);
+  if ("error" in result) throw result.error;
+  return { json: result.json, warnings: [] };
 }
 
-/**
- * `/ignition`'s body: raw Ignition re-serialised canonically (never templated,
- * computed once per snapshot), or a Go template rendered with the machine's
- * data and translated from Butane.
- */
-export function renderIgnition(ignitionId: string, file: TemplateFile, data: TemplateData): IgnitionResult {
-  if (isRawIgnition(ignitionId)) {
-    const result = canonicalOf(file);
-    if ("error" in result) throw result.error;
-    return { json: result.json, warnings: [] };
-  }
-  const butane = renderTemplateFile(file, data);
+/** A rendered Butane template translated to Ignition. */
+export function butaneIgnition(file: TemplateFile, butane: string): IgnitionResult {
   const { ignition, warnings } = translateButane(butane, file.file);
+  return { json: ignition, warnings };
+}
+
+/** butaneIgnition in stages (see butaneStages). */
+export function* butaneIgnitionStages(file: TemplateFile, butane: string): Generator<void, IgnitionResult> {
+  const { ignition, warnings } = yield* butaneStages(butane, file.file);
   return { json: ignition, warnings };
 }

@@ -1,4 +1,4 @@
-import { formatGoFloat } from "../template/index.js";
+import { formatGoFloat, StringMap } from "../template/index.js";
 import { goToUpper } from "../util/case.js";
 import type { TemplateData } from "./template-data.js";
 
@@ -17,6 +17,7 @@ export function renderMetadata(data: TemplateData): string {
       if (typeof value === "string") lines.push(`${goToUpper(name)}=${value}`);
       else if (typeof value === "boolean") lines.push(`${goToUpper(name)}=${value}`);
       else if (typeof value === "number") lines.push(`${goToUpper(name)}=${formatGoFloat(value)}`);
+      else if (value instanceof StringMap) walk(name + "_", Object.fromEntries(value.keys().map((k) => [k, value.get(k)])));
       else if (value !== null && typeof value === "object" && !Array.isArray(value)) walk(name + "_", value as Record<string, unknown>);
     }
   };

@@ -166,7 +166,7 @@ export class FileCache {
       return this.fallback(absolute, problemOf(err, where));
     }
     this.seen.add(absolute);
-    if (!stats.isFile()) return this.fallback(absolute, { file: relative, message: notRegular(stats), severity: "error" });
+    if (!stats.isFile()) return this.fallback(absolute, { file: relative, message: notRegular(stats), severity: "error", notAFile: true });
 
     const stamp = stampOf(stats);
     // What was checked is part of what is remembered: a file put to a new use is checked again.

@@ -53,6 +53,8 @@ export interface FileProblem {
    * an I/O error): what it says is unknown, and the load is retried soon.
    */
   readonly unreadable?: boolean;
+  /** The path names a folder, FIFO, socket or device: for a request, no such file (as Matchbox answers). */
+  readonly notAFile?: boolean;
 }
 
 /** The template kinds a profile can name, each in its own data-directory folder. */

@@ -5,6 +5,7 @@
  * len, index, slice, %q and %x see Go's bytes. Rendered output is decoded as
  * a UTF-8 reader of Go's output bytes would decode it.
  */
+import { isUtf8 } from "node:buffer";
 
 const ESCAPE_BASE = 0xdc00;
 
@@ -25,8 +26,18 @@ function isLowSurrogate(c: number): boolean {
   return c >= 0xdc00 && c <= 0xdfff;
 }
 
+const HAS_SURROGATE = /[\ud800-\udfff]/;
+const ONLY_ASCII = /^[\x00-\x7f]*$/;
+
+/** True when every character is ASCII, so characters and bytes coincide. */
+export function isAscii(s: string): boolean {
+  return ONLY_ASCII.test(s);
+}
+
 /** The number of bytes Go's len gives. */
 export function utf8Length(s: string): number {
+  // Without surrogates (pairs, or escaped bytes) the native count is Go's.
+  if (!HAS_SURROGATE.test(s)) return Buffer.byteLength(s, "utf8");
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -43,6 +54,7 @@ export function utf8Length(s: string): number {
 
 /** The Go bytes of a string. */
 export function utf8Bytes(s: string): Uint8Array {
+  if (!HAS_SURROGATE.test(s)) return Buffer.from(s, "utf8");
   const out = new Uint8Array(utf8Length(s));
   let j = 0;
   for (let i = 0; i < s.length; i++) {
@@ -87,6 +99,7 @@ function sequenceLength(b: Uint8Array, i: number): number {
 
 /** Bytes back to a string; each byte of an invalid sequence becomes an escaped byte. */
 export function utf8Decode(b: Uint8Array): string {
+  if (isUtf8(b)) return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8");
   let out = "";
   let i = 0;
   while (i < b.length) {
@@ -116,4 +129,9 @@ const utf8Reader = new TextDecoder("utf-8");
 /** The text a UTF-8 reader (WHATWG decoding) makes of the Go bytes of s. */
 export function toValidText(s: string): string {
   return HAS_LONE_LOW_SURROGATE.test(s) ? utf8Reader.decode(utf8Bytes(s)) : s;
+}
+
+/** The Go bytes of s as a Buffer (the fast native encoder when every byte is UTF-8). */
+export function goBytes(s: string): Buffer {
+  return HAS_LONE_LOW_SURROGATE.test(s) ? Buffer.from(utf8Bytes(s)) : Buffer.from(s, "utf8");
 }

@@ -17,27 +17,39 @@ import type {
   VariableNode,
 } from "./ast.js";
 import { nodeString } from "./ast.js";
-import { toValidText } from "./bytestring.js";
 import { TemplateError } from "./errors.js";
 import { type ArgType, FuncError, SIGNATURES, callBuiltin, truth } from "./funcs.js";
-import { sprint } from "./gofmt.js";
+import { FmtLimitError, sprint } from "./gofmt.js";
 import { goQuote, utf8Length } from "./goquote.js";
 import type { TreeSet } from "./parser.js";
 import { Iface, type Val, element, indirectInterface, reflectTypeName, toAny } from "./reflect.js";
-import { GoComplex, type GoMap, GoUint8, goTypeName, kindOf, sortedKeys } from "./value.js";
+import { type AnyMap, GoComplex, GoUint8, StringMap, deepSize, goTypeName, kindOf, mapLookup, sortedKeys } from "./value.js";
 
 export interface TemplateLimits {
-  /** Largest output, in UTF-8 bytes. */
+  /** Largest output, in UTF-8 bytes; also the largest string a function may build. */
   maxOutputBytes: number;
   /** Most evaluation steps (nodes walked, commands evaluated, range iterations). */
   maxSteps: number;
+  /**
+   * Most characters functions may read and build in one execution, counted
+   * before the work is done: every string and list argument by its length,
+   * every result by its length. Bounds the time and memory of templates that
+   * build big strings without printing them (`{{len (printf "%4000000d" 1)}}`).
+   */
+  maxFunctionBytes: number;
   /** Deepest nesting of {{template}} calls. */
   maxDepth: number;
 }
 
+/**
+ * Chosen so that the worst template within them renders in a few hundred
+ * milliseconds at most on a busy CPU (docs/operations.md, "Template and Butane
+ * limits"), while real templates stay far below them.
+ */
 export const DEFAULT_LIMITS: TemplateLimits = {
-  maxOutputBytes: 8 * 1024 * 1024,
-  maxSteps: 1_000_000,
+  maxOutputBytes: 4 * 1024 * 1024,
+  maxSteps: 100_000,
+  maxFunctionBytes: 2 * 1024 * 1024,
   maxDepth: 100,
 };
 
@@ -61,6 +73,7 @@ interface Shared {
   out: string[];
   outBytes: number;
   steps: number;
+  functionBytes: number;
 }
 
 class ExecState {
@@ -99,6 +112,21 @@ class ExecState {
     if (++this.shared.steps > this.shared.limits.maxSteps) {
       this.errorf(`execution exceeded the limit of ${this.shared.limits.maxSteps} steps`);
     }
+  }
+
+  /** Counts characters a function reads or builds against maxFunctionBytes. */
+  private charge(chars: number): void {
+    const shared = this.shared;
+    shared.functionBytes += chars;
+    if (shared.functionBytes > shared.limits.maxFunctionBytes) {
+      this.errorf(`execution exceeded the limit of ${shared.limits.maxFunctionBytes} bytes handled by functions`);
+    }
+  }
+
+  /** The largest string a function may still build: within the output limit and what is left of maxFunctionBytes. */
+  private room(): number {
+    const { limits, functionBytes } = this.shared;
+    return Math.min(limits.maxOutputBytes, limits.maxFunctionBytes - functionBytes);
   }
 
   private write(s: string): void {
@@ -237,9 +265,10 @@ class ExecState {
         break;
       }
       case "map": {
-        const keys = sortedKeys(val as GoMap);
+        const m = val as AnyMap;
+        const keys = sortedKeys(m);
         if (keys.length > 0) {
-          for (const k of keys) oneIteration(k, element((val as GoMap)[k]));
+          for (const k of keys) oneIteration(k, elementOf(m, k));
           return;
         }
         break;
@@ -374,8 +403,8 @@ class ExecState {
     const hasArgs = args.length > 1 || final !== MISSING;
     if (kindOf(value) === "map") {
       if (hasArgs) this.errorf(`${fieldName} is not a method but has arguments`);
-      const m = value as GoMap;
-      if (Object.hasOwn(m, fieldName)) return element(m[fieldName]);
+      const m = value as AnyMap;
+      if (mapLookup(m, fieldName)) return elementOf(m, fieldName);
       this.errorf(`map has no entry for key ${goQuote(fieldName)}`);
     }
     this.errorf(`can't evaluate field ${fieldName} in type ${typ}`);
@@ -421,14 +450,19 @@ class ExecState {
       argv.push(this.validateType(final, t));
     }
 
+    let input = 0;
+    for (const arg of argv) input += sizeOf(arg);
+    this.charge(input);
     try {
       if (name === "call") {
         const callee = callArgs.length === 0 ? valueString(final as Val) : nodeString(callArgs[0]!);
         return callValue(callee, argv[0]);
       }
-      return callBuiltin(name, argv);
+      const result = callBuiltin(name, argv, this.room());
+      this.charge(sizeOf(result));
+      return result;
     } catch (err) {
-      if (err instanceof FuncError) {
+      if (err instanceof FuncError || err instanceof FmtLimitError) {
         this.at(cmd);
         this.errorf(`error calling ${name}: ${err.message}`);
       }
@@ -491,6 +525,17 @@ class ExecState {
   }
 }
 
+/** What a function's work on a value is proportional to: its characters, all the way down. */
+function sizeOf(v: Val): number {
+  return deepSize(indirectInterface(v));
+}
+
+/** A present map element: an interface {} value, or a plain string for a map[string]string. */
+function elementOf(m: AnyMap, key: string): Val {
+  const value = mapLookup(m, key)!.value;
+  return m instanceof StringMap ? value : element(value);
+}
+
 /** reflect.Value.String() for the name `call` reports when fed by a pipe. */
 function valueString(v: Val): string {
   if (v === undefined) return "<invalid Value>";
@@ -514,7 +559,7 @@ export interface ExecuteInput {
   limits: TemplateLimits;
 }
 
-/** Execute the template `name` of a parsed text against data. */
+/** Execute the template `name` of a parsed text against data; bytes that are not UTF-8 stay escaped (bytestring.ts). */
 export function executeTrees(input: ExecuteInput): string {
   const shared: Shared = {
     text: input.text,
@@ -524,12 +569,13 @@ export function executeTrees(input: ExecuteInput): string {
     out: [],
     outBytes: 0,
     steps: 0,
+    functionBytes: 0,
   };
   const tree = input.trees.get(input.name);
   const dot: Val = input.data === null || input.data === undefined ? undefined : input.data;
   const state = new ExecState(shared, input.name, 0, dot);
   if (tree === undefined) return state.errorf(`${goQuote(input.name)} is an incomplete or empty template`);
   state.walk(dot, tree.root);
-  return toValidText(shared.out.join(""));
+  return shared.out.join("");
 }
 

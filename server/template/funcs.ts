@@ -3,11 +3,11 @@
  * executor evaluates specially). A function throws FuncError with Go's text;
  * the executor reports it as `error calling NAME: TEXT`.
  */
-import { sprint, sprintf, sprintln } from "./gofmt.js";
-import { isEscapedByte, utf8Bytes, utf8Decode, utf8Length } from "./bytestring.js";
+import { FmtLimitError, sprint, sprintf, sprintln } from "./gofmt.js";
+import { isAscii, isEscapedByte, utf8Bytes, utf8Decode, utf8Length } from "./bytestring.js";
 import { isPrint } from "./goquote.js";
 import { Iface, type Val, element, indirectInterface, isNilKind, sliceCap, sliceList, toAny } from "./reflect.js";
-import { GoComplex, type GoMap, GoUint8, compareGoStrings, goTypeName, isTrue, kindOf } from "./value.js";
+import { type AnyMap, GoComplex, GoUint8, StringMap, compareGoStrings, goTypeName, isTrue, kindOf, mapLookup, mapSize } from "./value.js";
 
 export class FuncError extends Error {}
 
@@ -92,16 +92,20 @@ function index(item: Val, indexes: Val[]): Val {
         break;
       }
       case "string": {
-        const bytes = utf8Bytes(item as string);
-        const x = indexArg(idx, bytes.length);
-        if (x === bytes.length) throw new FuncError("reflect: string index out of range");
-        item = new GoUint8(bytes[x]!);
+        const text = item as string;
+        const bytes = isAscii(text) ? null : utf8Bytes(text);
+        const length = bytes ? bytes.length : text.length;
+        const x = indexArg(idx, length);
+        if (x === length) throw new FuncError("reflect: string index out of range");
+        item = new GoUint8(bytes ? bytes[x]! : text.charCodeAt(x));
         break;
       }
       case "map": {
-        const m = item as GoMap;
-        const key = mapKey(idx);
-        item = element(Object.hasOwn(m, key) ? m[key] : null);
+        // A missing key gives the element type's zero value: nil for interface {}, "" for string.
+        const m = item as AnyMap;
+        const found = mapLookup(m, mapKey(idx));
+        if (m instanceof StringMap) item = found ? found.value : "";
+        else item = element(found ? found.value : null);
         break;
       }
       default:
@@ -119,10 +123,12 @@ function slice(item: Val, indexes: Val[]): Val {
   let cap: number;
   let len: number;
   let bytes: Uint8Array | null = null;
+  let ascii = false;
   if (kind === "string") {
     if (indexes.length === 3) throw new FuncError("cannot 3-index slice a string");
-    bytes = utf8Bytes(item as string);
-    cap = len = bytes.length;
+    ascii = isAscii(item as string);
+    if (!ascii) bytes = utf8Bytes(item as string);
+    cap = len = ascii ? (item as string).length : bytes!.length;
   } else if (kind === "slice") {
     len = (item as unknown[]).length;
     cap = sliceCap(item as unknown[]);
@@ -135,6 +141,7 @@ function slice(item: Val, indexes: Val[]): Val {
     idx[i] = indexArg(v, cap);
   });
   if (idx[0]! > idx[1]!) throw new FuncError(`invalid slice index: ${idx[0]} > ${idx[1]}`);
+  if (ascii) return (item as string).slice(idx[0], idx[1]);
   if (bytes !== null) return utf8Decode(bytes.subarray(idx[0], idx[1]));
   if (indexes.length < 3) return sliceList(item as unknown[], idx[0]!, idx[1]!);
   if (idx[1]! > idx[2]!) throw new FuncError(`invalid slice index: ${idx[1]} > ${idx[2]}`);
@@ -150,7 +157,7 @@ function length(item: Val): bigint {
     case "slice":
       return BigInt((v as unknown[]).length);
     case "map":
-      return BigInt(Object.keys(v as GoMap).length);
+      return BigInt(mapSize(v as AnyMap));
     case "string":
       return BigInt(utf8Length(v as string));
     default:
@@ -272,9 +279,18 @@ function le(a: Val, b: Val): boolean {
 // --- escaping ----------------------------------------------------------------
 
 /** evalArgs: Sprint of the arguments, a nil argument printing as <no value>. */
-function evalArgs(args: unknown[]): string {
-  if (args.length === 1 && typeof args[0] === "string") return args[0];
-  return sprint(args.map((a) => (kindOf(a) === "nil" ? "<no value>" : a)));
+function evalArgs(args: unknown[], limit: number): string {
+  if (args.length === 1 && typeof args[0] === "string") return bounded(args[0], limit);
+  return sprint(
+    args.map((a) => (kindOf(a) === "nil" ? "<no value>" : a)),
+    limit,
+  );
+}
+
+/** An escaped result, refused when it outgrew the limit. */
+function bounded(s: string, limit: number): string {
+  if (s.length > limit) throw new FmtLimitError(limit);
+  return s;
 }
 
 const HTML_ESCAPES: Record<string, string> = {
@@ -290,41 +306,37 @@ export function htmlEscape(s: string): string {
   return s.replace(/[\0"'&<>]/g, (c) => HTML_ESCAPES[c]!);
 }
 
+const JS_ESCAPES: Record<string, string> = {
+  "\\": "\\\\",
+  "'": "\\'",
+  '"': '\\"',
+  "<": "\\u003C",
+  ">": "\\u003E",
+  "&": "\\u0026",
+  "=": "\\u003D",
+};
+
+/** Runes JSEscapeString may change: the escaped ASCII, controls, and anything not ASCII. */
+const JS_SPECIAL = /[\\'"<>&=\x00-\x1f]|[^\x00-\x7f]/gu;
+
 export function jsEscape(s: string): string {
-  let out = "";
-  for (const ch of s) {
+  return s.replace(JS_SPECIAL, (ch) => {
+    const known = JS_ESCAPES[ch];
+    if (known !== undefined) return known;
     const cp = ch.codePointAt(0)!;
-    switch (ch) {
-      case "\\":
-        out += "\\\\";
-        continue;
-      case "'":
-        out += "\\'";
-        continue;
-      case '"':
-        out += '\\"';
-        continue;
-      case "<":
-        out += "\\u003C";
-        continue;
-      case ">":
-        out += "\\u003E";
-        continue;
-      case "&":
-        out += "\\u0026";
-        continue;
-      case "=":
-        out += "\\u003D";
-        continue;
-    }
-    if (cp < 0x20) out += "\\u00" + cp.toString(16).toUpperCase().padStart(2, "0");
-    else if (cp < 0x80 || isPrint(cp) || isEscapedByte(cp)) out += ch;
-    else out += "\\u" + cp.toString(16).toUpperCase().padStart(4, "0");
-  }
-  return out;
+    if (cp < 0x20) return "\\u00" + cp.toString(16).toUpperCase().padStart(2, "0");
+    if (isPrint(cp) || isEscapedByte(cp)) return ch;
+    return "\\u" + cp.toString(16).toUpperCase().padStart(4, "0");
+  });
 }
 
+/** What encodeURIComponent leaves alone but url.QueryEscape escapes, and the space it writes as "+". */
+const QUERY_FIXUPS = /%20|[!'()*]/g;
+
 export function urlQueryEscape(s: string): string {
+  if (!LONE_SURROGATE.test(s)) {
+    return encodeURIComponent(s).replace(QUERY_FIXUPS, (c) => (c === "%20" ? "+" : "%" + c.charCodeAt(0).toString(16).toUpperCase()));
+  }
   let out = "";
   for (const b of utf8Bytes(s)) {
     const c = String.fromCharCode(b);
@@ -335,23 +347,30 @@ export function urlQueryEscape(s: string): string {
   return out;
 }
 
+/** encodeURIComponent refuses these; they are the bytes that are not UTF-8 (bytestring.ts). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 // --- dispatch ----------------------------------------------------------------
 
-/** Call a builtin (not and/or/call) with arguments already converted to its parameter types. */
-export function callBuiltin(name: string, args: Val[]): Val {
+/**
+ * Call a builtin (not and/or/call) with arguments already converted to its
+ * parameter types. A string it builds may not exceed `limit` characters
+ * (FmtLimitError).
+ */
+export function callBuiltin(name: string, args: Val[], limit = Infinity): Val {
   switch (name) {
     case "html":
-      return htmlEscape(evalArgs(args));
+      return bounded(htmlEscape(evalArgs(args, limit)), limit);
     case "js":
-      return jsEscape(evalArgs(args));
+      return bounded(jsEscape(evalArgs(args, limit)), limit);
     case "urlquery":
-      return urlQueryEscape(evalArgs(args));
+      return bounded(urlQueryEscape(evalArgs(args, limit)), limit);
     case "print":
-      return sprint(args);
+      return sprint(args, limit);
     case "println":
-      return sprintln(args);
+      return sprintln(args, limit);
     case "printf":
-      return sprintf(args[0] as string, args.slice(1));
+      return sprintf(args[0] as string, args.slice(1), limit);
     case "index":
       return index(args[0], args.slice(1));
     case "slice":

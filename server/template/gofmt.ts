@@ -5,7 +5,7 @@
  */
 import { type FloatFormat, formatFloat } from "./floatfmt.js";
 import { canBackquote, goQuote, goQuoteRune, isPrint, utf8Bytes } from "./goquote.js";
-import { GoComplex, type GoMap, GoUint8, goTypeName, kindOf, sortedKeys } from "./value.js";
+import { type AnyMap, GoComplex, GoUint8, StringMap, goTypeName, kindOf, mapLookup, sortedKeys } from "./value.js";
 
 const LDIGITS = "0123456789abcdefx";
 const UDIGITS = "0123456789ABCDEFX";
@@ -32,8 +32,25 @@ function runeString(cp: bigint): string {
   return String.fromCodePoint(n);
 }
 
+/** A result would grow past the limit a caller gave: thrown before the bytes are built. */
+export class FmtLimitError extends Error {
+  constructor(readonly limit: number) {
+    super(`result would be larger than the limit of ${limit} bytes`);
+  }
+}
+
+/**
+ * Go accepts widths and precisions up to about ten million; a result is bounded
+ * by the caller's limit instead, checked before padding or digits are made.
+ */
 class Printer {
   out = "";
+  constructor(private readonly limit: number) {}
+
+  /** Fails unless n more characters fit (a character is at least one byte). */
+  reserve(n: number): void {
+    if (this.out.length + n > this.limit) throw new FmtLimitError(this.limit);
+  }
   // flags
   plus = false;
   minus = false;
@@ -63,6 +80,7 @@ class Printer {
 
   private writePadding(n: number): void {
     if (n <= 0) return;
+    this.reserve(n);
     this.out += (this.zero && !this.minus ? "0" : " ").repeat(n);
   }
 
@@ -125,15 +143,21 @@ class Printer {
       return;
     }
     if (this.widPresent && this.wid > width && !this.minus) this.writePadding(this.wid - width);
+    this.reserve(width);
     let buf = "";
-    if (this.sharp) buf += "0" + digits[16];
-    for (let i = 0; i < length; i++) {
-      if (this.space && i > 0) {
-        buf += " ";
-        if (this.sharp) buf += "0" + digits[16];
+    if (!this.space && !this.sharp) {
+      buf = Buffer.from(bytes.buffer, bytes.byteOffset, length).toString("hex");
+      if (digits === UDIGITS) buf = buf.toUpperCase();
+    } else {
+      if (this.sharp) buf += "0" + digits[16];
+      for (let i = 0; i < length; i++) {
+        if (this.space && i > 0) {
+          buf += " ";
+          if (this.sharp) buf += "0" + digits[16];
+        }
+        const c = bytes[i]!;
+        buf += digits[c >> 4]! + digits[c & 0xf]!;
       }
-      const c = bytes[i]!;
-      buf += digits[c >> 4]! + digits[c & 0xf]!;
     }
     this.out += buf;
     if (this.widPresent && this.wid > width && this.minus) this.writePadding(this.wid - width);
@@ -177,6 +201,7 @@ class Printer {
       prec = this.wid;
       if (negative || this.plus || this.space) prec--;
     }
+    this.reserve(prec);
     let s = u.toString(base);
     if (digits === UDIGITS) s = s.toUpperCase();
     if (s.length < prec) s = "0".repeat(prec - s.length) + s;
@@ -199,6 +224,7 @@ class Printer {
   private fmtUnicode(u: bigint): void {
     let prec = 4;
     if (this.precPresent && this.prec > 4) prec = this.prec;
+    this.reserve(prec);
     let s = u.toString(16).toUpperCase();
     if (s.length < prec) s = "0".repeat(prec - s.length) + s;
     s = "U+" + s;
@@ -248,6 +274,8 @@ class Printer {
 
   private fmtFloatRaw(v: number, verb: FloatFormat, prec: number): void {
     if (this.precPresent) prec = this.prec;
+    // Digits beyond the precision: at most 330 before the point (%f of 1e308) plus sign and exponent.
+    this.reserve(Math.max(prec, 0) + 340);
     let num = formatFloat(v, verb, prec);
     if (num[0] !== "-" && num[0] !== "+") num = "+" + num;
     if (this.space && num[0] === "+" && !this.plus) num = " " + num.slice(1);
@@ -436,13 +464,16 @@ class Printer {
       return;
     }
     if (kind === "map") {
-      const m = v as GoMap;
-      this.out += this.sharpV ? "map[string]interface {}{" : "map[";
+      const m = v as AnyMap;
+      const strings = m instanceof StringMap;
+      this.out += this.sharpV ? goTypeName(m) + "{" : "map[";
       sortedKeys(m).forEach((k, i) => {
         if (i > 0) this.out += this.sharpV ? ", " : " ";
         this.printValue(k, verb, depth + 1);
         this.out += ":";
-        this.printElement(m[k], verb, depth);
+        const element = mapLookup(m, k)!.value;
+        if (strings) this.printValue(element, verb, depth + 1);
+        else this.printElement(element, verb, depth);
       });
       this.out += this.sharpV ? "}" : "]";
       return;
@@ -451,26 +482,29 @@ class Printer {
   }
 }
 
-/** fmt.Sprint. */
-export function sprint(args: readonly unknown[]): string {
-  const p = new Printer();
+/** fmt.Sprint; throws FmtLimitError past `limit` characters. */
+export function sprint(args: readonly unknown[], limit = Infinity): string {
+  const p = new Printer(limit);
   let prevString = false;
   args.forEach((arg, i) => {
     const isString = typeof arg === "string";
     if (i > 0 && !isString && !prevString) p.out += " ";
     p.printArg(arg, "v");
+    p.reserve(0);
     prevString = isString;
   });
   return p.out;
 }
 
-/** fmt.Sprintln. */
-export function sprintln(args: readonly unknown[]): string {
-  const p = new Printer();
+/** fmt.Sprintln; throws FmtLimitError past `limit` characters. */
+export function sprintln(args: readonly unknown[], limit = Infinity): string {
+  const p = new Printer(limit);
   args.forEach((arg, i) => {
     if (i > 0) p.out += " ";
     p.printArg(arg, "v");
+    p.reserve(0);
   });
+  p.reserve(1);
   return p.out + "\n";
 }
 
@@ -525,9 +559,9 @@ function intFromArg(a: readonly unknown[], argNum: number): { num: number; isInt
   return { num, isInt, newArgNum };
 }
 
-/** fmt.Sprintf. */
-export function sprintf(format: string, a: readonly unknown[]): string {
-  const p = new Printer();
+/** fmt.Sprintf; throws FmtLimitError past `limit` characters. */
+export function sprintf(format: string, a: readonly unknown[], limit = Infinity): string {
+  const p = new Printer(limit);
   const end = format.length;
   let argNum = 0;
   let afterIndex = false;
@@ -578,6 +612,7 @@ export function sprintf(format: string, a: readonly unknown[]): string {
               p.plus = false;
             }
             p.printArg(a[argNum], c);
+            p.reserve(0);
             argNum++;
             i++;
             continue formatLoop;
@@ -672,6 +707,7 @@ export function sprintf(format: string, a: readonly unknown[]): string {
         p.plus = false;
       }
       p.printArg(a[argNum], verb);
+      p.reserve(0);
       argNum++;
     }
   }
@@ -686,8 +722,10 @@ export function sprintf(format: string, a: readonly unknown[]): string {
         p.out += goTypeName(arg) + "=";
         p.printArg(arg, "v");
       }
+      p.reserve(0);
     });
     p.out += ")";
   }
+  p.reserve(0);
   return p.out;
 }

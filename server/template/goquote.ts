@@ -52,14 +52,16 @@ function escapedRune(cp: number, quote: number, asciiOnly: boolean): string {
   return "\\U" + hexDigits(cp, 8);
 }
 
+/** Runes strconv.Quote may change: controls, DEL, the quote, the backslash, and anything not ASCII. */
+const QUOTE_SPECIAL = /[\x00-\x1f\x7f"\\]|[^\x00-\x7f]/gu;
+
 /** strconv.Quote (or QuoteToASCII when asciiOnly). */
 export function goQuote(s: string, asciiOnly = false): string {
-  let out = '"';
-  for (const ch of s) {
+  const quoted = s.replace(QUOTE_SPECIAL, (ch) => {
     const cp = ch.codePointAt(0)!;
-    out += isEscapedByte(cp) ? "\\x" + hexDigits(escapedByteValue(cp), 2) : escapedRune(cp, 0x22, asciiOnly);
-  }
-  return out + '"';
+    return isEscapedByte(cp) ? "\\x" + hexDigits(escapedByteValue(cp), 2) : escapedRune(cp, 0x22, asciiOnly);
+  });
+  return '"' + quoted + '"';
 }
 
 /** strconv.QuoteRune (or QuoteRuneToASCII). */

@@ -111,6 +111,12 @@ function countNewlines(s: string, from: number, to: number): number {
 
 type State = ((l: Lexer) => State) | null;
 
+/**
+ * Most tokens one template text may have: netboot's own bound on parse time
+ * (Go has none). A dense 2,000-line template has about 10,000.
+ */
+export const MAX_TEMPLATE_TOKENS = 50_000;
+
 export class Lexer {
   private input: string;
   private pos = 0;
@@ -121,6 +127,7 @@ export class Lexer {
   private startLine = 1;
   private insideAction = false;
   private item: Item = { typ: T.EOF, pos: 0, val: "EOF", line: 1 };
+  private items = 0;
 
   constructor(input: string) {
     this.input = input;
@@ -128,6 +135,10 @@ export class Lexer {
 
   nextItem(): Item {
     this.item = { typ: T.EOF, pos: this.pos, val: "EOF", line: this.startLine };
+    if (++this.items > MAX_TEMPLATE_TOKENS) {
+      this.errorf(`template has more than ${MAX_TEMPLATE_TOKENS} tokens`);
+      return this.item;
+    }
     let state: State = this.insideAction ? lexInsideAction : lexText;
     while (state !== null) state = state(this);
     return this.item;

@@ -7,6 +7,7 @@
  *   JS array → []interface {}            plain object → map[string]interface {}
  *   bigint → int (template constants, len, range indices)
  *   GoUint8 → uint8 (a byte from `index` on a string)
+ *   StringMap → map[string]string (Matchbox's request.query)
  */
 import { formatGoFloat } from "./floatfmt.js";
 
@@ -25,6 +26,63 @@ export class GoComplex {
 }
 
 export type GoMap = { [key: string]: unknown };
+
+/**
+ * A Go map[string]string. Its elements are strings, not interface values: a
+ * missing key reads as "" through `index`, a field of an element is a field
+ * of a string, and %T / %#v name the type.
+ */
+export class StringMap {
+  private readonly entries: ReadonlyMap<string, string>;
+  private sorted: string[] | undefined;
+
+  constructor(entries: Iterable<readonly [string, string]>) {
+    this.entries = new Map(entries);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(key: string): string | undefined {
+    return this.entries.get(key);
+  }
+
+  /** Keys in the order Go's fmt and range use. */
+  keys(): readonly string[] {
+    this.sorted ??= [...this.entries.keys()].sort(compareGoStrings);
+    return this.sorted;
+  }
+}
+
+/** A map of either type: map[string]interface {} (a plain object) or map[string]string. */
+export type AnyMap = GoMap | StringMap;
+
+const objectKeys = new WeakMap<GoMap, string[]>();
+
+/** The keys of a map in the order Go's fmt and range use: sorted (computed once per map). */
+export function sortedKeys(m: AnyMap): readonly string[] {
+  if (m instanceof StringMap) return m.keys();
+  let keys = objectKeys.get(m);
+  if (!keys) {
+    keys = Object.keys(m).sort(compareGoStrings);
+    objectKeys.set(m, keys);
+  }
+  return keys;
+}
+
+export function mapSize(m: AnyMap): number {
+  return sortedKeys(m).length;
+}
+
+/** The element under key, or undefined when the map has no such key. */
+export function mapLookup(m: AnyMap, key: string): { value: unknown } | undefined {
+  if (m instanceof StringMap) {
+    const value = m.get(key);
+    return value === undefined ? undefined : { value };
+  }
+  return Object.hasOwn(m, key) ? { value: m[key] } : undefined;
+}
 
 export type Kind = "nil" | "bool" | "string" | "float64" | "int" | "uint8" | "complex128" | "slice" | "map";
 
@@ -57,10 +115,46 @@ export function goTypeName(v: unknown): string {
     case "slice":
       return "[]interface {}";
     case "map":
-      return "map[string]interface {}";
+      return v instanceof StringMap ? "map[string]string" : "map[string]interface {}";
     default:
       return kindOf(v);
   }
+}
+
+const sizes = new WeakMap<object, number>();
+
+/**
+ * What printing or scanning a value costs, in characters: a string's length, a
+ * number's longest %v form, a list's or map's elements and keys all the way
+ * down (computed once per value; template data never changes during an
+ * execution).
+ */
+export function deepSize(v: unknown): number {
+  switch (typeof v) {
+    case "string":
+      return v.length;
+    case "number":
+    case "bigint":
+      return 24;
+    case "object":
+      break;
+    default:
+      return 5;
+  }
+  if (v === null) return 5;
+  if (v instanceof GoUint8) return 3;
+  if (v instanceof GoComplex) return 50;
+  const known = sizes.get(v);
+  if (known !== undefined) return known;
+  let size = 1;
+  if (Array.isArray(v)) {
+    for (const e of v) size += deepSize(e);
+  } else if (v instanceof StringMap || kindOf(v) === "map") {
+    const m = v as AnyMap;
+    for (const k of sortedKeys(m)) size += k.length + deepSize(mapLookup(m, k)!.value);
+  }
+  sizes.set(v, size);
+  return size;
 }
 
 /** The truth of a value as `if`, `with`, `and`, `or` and `not` see it. */
@@ -83,7 +177,7 @@ export function isTrue(v: unknown): boolean {
     case "slice":
       return (v as unknown[]).length > 0;
     case "map":
-      return Object.keys(v as GoMap).length > 0;
+      return mapSize(v as AnyMap) > 0;
   }
 }
 
@@ -103,11 +197,6 @@ export function compareGoStrings(a: string, b: string): number {
     return ca < cb ? -1 : 1;
   }
   return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
-}
-
-/** The keys of a map in the order Go's fmt and range use: sorted. */
-export function sortedKeys(m: GoMap): string[] {
-  return Object.keys(m).sort(compareGoStrings);
 }
 
 /** Go's fmt %v (and %+v, the same for these kinds) of a value nested in a larger one. */
@@ -133,8 +222,8 @@ export function formatValueV(v: unknown): string {
     case "slice":
       return "[" + (v as unknown[]).map(formatValueV).join(" ") + "]";
     case "map": {
-      const m = v as GoMap;
-      return "map[" + sortedKeys(m).map((k) => k + ":" + formatValueV(m[k])).join(" ") + "]";
+      const m = v as AnyMap;
+      return "map[" + sortedKeys(m).map((k) => k + ":" + formatValueV(mapLookup(m, k)!.value)).join(" ") + "]";
     }
   }
 }

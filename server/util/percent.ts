@@ -5,6 +5,11 @@
  */
 export function percentDecode(text: string, plusIsSpace: boolean): string | undefined {
   if (!text.includes("%")) return plusIsSpace && text.includes("+") ? text.replace(/\+/g, " ") : text;
+  return percentDecodeBytes(text, plusIsSpace)?.toString("utf8");
+}
+
+/** percentDecode's bytes, before they are read as UTF-8 (Go keeps them as they are). */
+export function percentDecodeBytes(text: string, plusIsSpace: boolean): Buffer | undefined {
   const out: Buffer[] = [];
   let literalStart = 0;
   const flushLiteral = (end: number) => {
@@ -23,5 +28,5 @@ export function percentDecode(text: string, plusIsSpace: boolean): string | unde
     literalStart = i + 1;
   }
   flushLiteral(text.length);
-  return Buffer.concat(out).toString("utf8");
+  return Buffer.concat(out);
 }

@@ -92,6 +92,23 @@ export function genData(r: Rng): Record<string, unknown> {
   return data;
 }
 
+const QUERY_KEYS = ["foo", "mac", "MAC", "os", "uuid", "FOO", "a b", "é"];
+const QUERY_VALUES = ["some-param", "52-54-00-89-d8-10", "52:54:00:89:D8:10", "not-a-mac", "", "a+b", "%C3%A9", "x%20y", "1", "<&>", "%C3%28", "%FF", "a;b", "%zz"];
+
+/** What Matchbox builds template data from: group metadata, selectors, and the request's raw query. */
+export function genMatchboxInput(r: Rng): { metadata: Record<string, unknown> | null; selector: Record<string, string>; rawQuery: string } {
+  const metadata = r.chance(0.1) ? null : genData(r);
+  if (metadata && r.chance(0.2)) metadata.request = genJson(r, 1);
+  if (metadata && r.chance(0.3)) metadata.os = r.pick(STRINGS);
+  const selector: Record<string, string> = {};
+  if (r.chance(0.7)) selector.mac = "52:54:00:89:d8:10";
+  if (r.chance(0.3)) selector[r.pick(["os", "OS", "s", "Region"])] = r.pick(["flatcar", "", "x y"]);
+  const pairs: string[] = [];
+  for (let n = r.int(5); n > 0; n--) pairs.push(`${encodeURIComponent(r.pick(QUERY_KEYS))}=${r.pick(QUERY_VALUES)}`);
+  if (r.chance(0.1)) pairs.push(r.pick(["flag", "=x", "a=1=2", "mac"]));
+  return { metadata, selector, rawQuery: pairs.join("&") };
+}
+
 // --- templates -------------------------------------------------------------------
 
 const TEXTS = ["a", " ", "\n", "x y", "\t", "é", "  \n  ", "-", "%", "a", " ", "\n", "x y", "\t", "é", "  \n  ", "-", "}", "{ "];
@@ -103,9 +120,37 @@ const NUMBERS = [
 /** Large integers, used only as printf arguments. */
 const PRINTF_NUMBERS = ["100000", "1234567", "9223372036854775807", "255", "0x10FFFF", "-255"];
 const STRING_LITERALS = ['"a"', '""', '"x y"', "`r`", '"é✓"', '"<&>"', '"%d"', '"\\t"', '"\\x41"', '"\\u00e9"', '"s"', '"a" ', "`a\nb`"];
-const FIELDS = [".s", ".n", ".l", ".m", ".t", ".nul", ".a", ".b", ".e", ".u", ".big", ".f"];
-/** Fields that usually fail: missing keys, or fields of a list, string or nil. */
-const RISKY_FIELDS = [".nope", ".m.a", ".m.s", ".m.l", ".m.nope", ".l.x", ".s.x", ".nul.x"];
+/** The names a template uses, for the data it is rendered with. */
+export interface Vocabulary {
+  fields: readonly string[];
+  /** Fields that usually fail: missing keys, or fields of a list, string or nil. */
+  riskyFields: readonly string[];
+  /** Maps `index` looks up keys in, and the keys. */
+  maps: readonly string[];
+  keys: readonly string[];
+  /** Leave out what Go added after 1.19 (`else with`, range over an integer) so an older Go can judge most templates. */
+  go119?: boolean;
+}
+
+/** For genData's JSON data. */
+export const JSON_VOCABULARY: Vocabulary = {
+  fields: [".s", ".n", ".l", ".m", ".t", ".nul", ".a", ".b", ".e", ".u", ".big", ".f"],
+  riskyFields: [".nope", ".m.a", ".m.s", ".m.l", ".m.nope", ".l.x", ".s.x", ".nul.x"],
+  maps: [".", "$", ".m"],
+  keys: ['"a"', '"s"', '"m"', '"l"', '"n"', '"nope"'],
+};
+
+/** For genMatchboxInput's data: metadata, selectors, and request.query (a map[string]string) with raw_query. */
+export const MATCHBOX_VOCABULARY: Vocabulary = {
+  fields: [
+    ".s", ".n", ".l", ".m", ".t", ".nul", ".a", ".mac", ".os", ".request", ".request.query", ".request.raw_query",
+    ".request.query.foo", ".request.query.mac", ".request.query.os", "$.request.query",
+  ],
+  riskyFields: [".nope", ".request.query.nope", ".request.query.foo.x", ".request.nope", ".m.nope", ".os.x", ".request.raw_query.x"],
+  maps: [".", "$", ".request.query", "$.request.query", ".request", ".m"],
+  keys: ['"foo"', '"mac"', '"os"', '"nope"', '""', '"query"', '"s"', '"FOO"'],
+  go119: true,
+};
 const FUNCS = ["and", "or", "not", "len", "index", "slice", "print", "println", "html", "js", "urlquery", "eq", "ne", "lt", "le", "gt", "ge", "call"];
 const VERBS = "vvvvddssqxXobeEfFgGtcUT%w";
 const FLAGS = "#0+- ";
@@ -119,7 +164,10 @@ interface Ctx {
 
 export class TemplateGenerator {
   private blocks = 0;
-  constructor(private readonly r: Rng) {}
+  constructor(
+    private readonly r: Rng,
+    private readonly vocabulary: Vocabulary = JSON_VOCABULARY,
+  ) {}
 
   template(): string {
     const ctx: Ctx = { vars: [], inRange: false, defines: [], depth: 0 };
@@ -192,7 +240,7 @@ export class TemplateGenerator {
     const body = inner(kind === "range" ? { inRange: true } : {});
     if (kind === "range") {
       const form = r.int(5);
-      const source = r.chance(0.15) ? r.pick(["3", "0", "-1", "'a'"]) : this.pipeline(ctx, 0);
+      const source = !this.vocabulary.go119 && r.chance(0.15) ? r.pick(["3", "0", "-1", "'a'"]) : this.pipeline(ctx, 0);
       if (form === 0) {
         body.vars.push("$i", "$e");
         head = `range $i, $e := ${source}`;
@@ -208,7 +256,7 @@ export class TemplateGenerator {
     }
     let out = `${this.open()}${head}${this.close()}${this.list(body)}`;
     const elseCtx = inner();
-    if (kind !== "range" && r.chance(0.25)) {
+    if (kind !== "range" && (kind === "if" || !this.vocabulary.go119) && r.chance(0.25)) {
       out += `{{else ${kind} ${this.pipeline(ctx, 0)}}}${this.list(inner())}`;
     }
     if (r.chance(0.4)) out += `${this.open()}else${this.close()}${this.list(elseCtx)}`;
@@ -254,7 +302,8 @@ export class TemplateGenerator {
   private operand(ctx: Ctx, depth: number): string {
     const r = this.r;
     const c = r.int(20);
-    if (c < 6) return r.chance(0.8) ? r.pick(FIELDS) : r.pick(RISKY_FIELDS);
+    const { fields, riskyFields, maps, keys } = this.vocabulary;
+    if (c < 6) return r.chance(0.8) ? r.pick(fields) : r.pick(riskyFields);
     if (c < 8) return r.pick(NUMBERS);
     if (c < 10) return r.pick(STRING_LITERALS).trim();
     if (c === 10) return r.pick(["true", "false", "nil"]);
@@ -266,10 +315,10 @@ export class TemplateGenerator {
     if (depth < 3) {
       // Mostly well-typed keys (strings for maps, small ints for lists and strings), sometimes not.
       if (r.chance(0.25)) return `(index ${r.pick([".", ".m", ".l", ".s", "$"])} ${r.pick(['"a"', '"nope"', "0", "-1", "1.0", "nil"])})`;
-      if (r.chance(0.5)) return `(index ${r.pick([".", "$", ".m"])} ${r.pick(['"a"', '"s"', '"m"', '"l"', '"n"', '"nope"'])})`;
+      if (r.chance(0.5)) return `(index ${r.pick(maps)} ${r.pick(keys)})`;
       return `(index ${r.pick([".l", ".s", ".m.l"])} ${r.pick(["0", "1", "2"])})`;
     }
-    return r.pick(FIELDS);
+    return r.pick(fields);
   }
 
   format(): string {

@@ -17,7 +17,7 @@ function failure(run: () => unknown): string {
 
 describe("template limits", () => {
   it("has sane defaults", () => {
-    expect(DEFAULT_LIMITS).toEqual({ maxOutputBytes: 8 * 1024 * 1024, maxSteps: 1_000_000, maxDepth: 100 });
+    expect(DEFAULT_LIMITS).toEqual({ maxOutputBytes: 4 * 1024 * 1024, maxSteps: 100_000, maxFunctionBytes: 2 * 1024 * 1024, maxDepth: 100 });
   });
 
   it("stops output at maxOutputBytes", () => {
@@ -37,8 +37,45 @@ describe("template limits", () => {
   it("stops a huge range at maxSteps instead of running for ages", () => {
     const t = parseTemplate("loop", "{{range 9223372036854775807}}{{end}}");
     const started = Date.now();
-    expect(failure(() => t.execute({}))).toContain("execution exceeded the limit of 1000000 steps");
+    expect(failure(() => t.execute({}))).toContain("execution exceeded the limit of 100000 steps");
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("refuses a printf width or precision past the limit before building the string", () => {
+    for (const text of [
+      '{{printf "%9999999d" 1}}',
+      '{{len (printf "%9999999s" "a")}}',
+      '{{if eq (printf "%-9999999v|" "x") ""}}{{end}}',
+      '{{len (printf "%.9999999f" 1.5)}}',
+      '{{len (printf "%#.9999999g" 1.5)}}',
+      '{{len (printf "%.9999999d" 7)}}',
+      '{{len (printf "%.9999999U" 7)}}',
+      '{{len (printf "%9999999x" "ab")}}',
+      '{{len (printf "' + "%9999999d".repeat(60) + '"' + " 1".repeat(60) + ")}}",
+    ]) {
+      const started = Date.now();
+      expect(failure(() => parseTemplate("w", text).execute({}))).toMatch(/^template: w:1:\d+: executing "w" at <printf .*>: error calling printf: result would be larger than the limit of \d+ bytes$/);
+      expect(Date.now() - started).toBeLessThan(200);
+    }
+    // A width that fits is Go's: padded in full.
+    expect(parseTemplate("w", '{{len (printf "%100000d" 1)}}').execute({})).toBe("100000");
+  });
+
+  it("bounds what functions build and read without printing it", () => {
+    const t = parseTemplate("f", '{{range 1000000}}{{$x := printf "%1000000d" 1}}{{end}}');
+    const started = Date.now();
+    expect(failure(() => t.execute({}))).toMatch(/execution exceeded the limit of 2097152 bytes handled by functions$|error calling printf: result would be larger than the limit of \d+ bytes$/);
+    expect(Date.now() - started).toBeLessThan(2000);
+    const big = { s: "<&'é".repeat(100_000), m: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, i])) };
+    for (const text of ["{{range 1000000}}{{len (js $.s)}}{{end}}", "{{range 1000000}}{{lt $.s $.s}}{{end}}", "{{range 1000000}}{{len (print $.m)}}{{end}}"]) {
+      expect(failure(() => parseTemplate("f", text).execute(big))).toMatch(/bytes handled by functions$|error calling \w+: result would be larger/);
+    }
+    expect(parseTemplate("f", "{{len (js $.s)}}").execute({ s: big.s.slice(0, 200_000) })).toBe("800000");
+  });
+
+  it("refuses templates with more tokens than it parses", () => {
+    expect(failure(() => parseTemplate("t", "{{.a}}".repeat(20_000)))).toBe("template: t:1: template has more than 50000 tokens");
+    expect(() => parseTemplate("t", "{{.a}}".repeat(16_000))).not.toThrow();
   });
 
   it("stops endless template recursion at maxDepth", () => {

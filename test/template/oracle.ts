@@ -3,7 +3,7 @@
  * missingkey=error, template name "tpl"), compared with this engine.
  */
 import { parse as oracleRender } from "@evertdespiegeleer/go-template";
-import { TemplateError, parseTemplate } from "../../server/template/index.js";
+import { type GoTemplate, TemplateError, parseTemplate } from "../../server/template/index.js";
 
 export type Outcome = { ok: true; output: string } | { ok: false; parse: boolean; message: string };
 
@@ -19,10 +19,11 @@ export async function runOracle(text: string, data: unknown): Promise<Outcome> {
   }
 }
 
-/** Go on WebAssembly allows 1000 nested template calls; give this engine the same room. */
-const ORACLE_LIMITS = { maxDepth: 1000, maxSteps: 50_000_000, maxOutputBytes: 64 * 1024 * 1024 };
+/** Go on WebAssembly allows 1000 nested template calls; give this engine the same room, and no other bounds in the way. */
+export const ORACLE_LIMITS = { maxDepth: 1000, maxSteps: 50_000_000, maxOutputBytes: 64 * 1024 * 1024, maxFunctionBytes: 1024 * 1024 * 1024 };
 
-export function runOurs(text: string, data: unknown): Outcome {
+/** This engine's outcome for a text named "tpl", executed by `run`. */
+export function runEngine(text: string, run: (template: GoTemplate) => string): Outcome {
   let template;
   try {
     template = parseTemplate("tpl", text);
@@ -31,11 +32,15 @@ export function runOurs(text: string, data: unknown): Outcome {
     return { ok: false, parse: true, message: err.message };
   }
   try {
-    return { ok: true, output: template.execute(data, ORACLE_LIMITS) };
+    return { ok: true, output: run(template) };
   } catch (err) {
     if (!(err instanceof TemplateError)) throw err;
     return { ok: false, parse: false, message: err.message };
   }
+}
+
+export function runOurs(text: string, data: unknown): Outcome {
+  return runEngine(text, (template) => template.execute(data, ORACLE_LIMITS));
 }
 
 /**

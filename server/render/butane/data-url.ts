@@ -16,6 +16,8 @@ export interface DataUrlChoice {
   compression: string | undefined;
 }
 
+const MIN_GZIP_URL = ";base64,".length + Math.ceil(20 / 3) * 4;
+
 function goGzip(data: Uint8Array): Buffer {
   const out = gzipSync(data, { level: 9 });
   out[8] = 2;
@@ -29,7 +31,9 @@ export function makeDataUrl(contents: Uint8Array, userCompression: string | unde
   let opaque = "," + escapeRfc2396(contents);
   const b64 = ";base64," + Buffer.from(contents).toString("base64");
   if (b64.length < opaque.length) opaque = b64;
-  if (!userCompressed && allowCompression) {
+  // A gzip member is at least 20 bytes (header, empty deflate block, trailer): as base64 after
+  // ";base64," that is 36 characters, so gzip cannot win against anything shorter than 41.
+  if (!userCompressed && allowCompression && opaque.length > MIN_GZIP_URL + "gzip".length) {
     const gz = ";base64," + goGzip(contents).toString("base64");
     if (gz.length + "gzip".length < opaque.length) {
       opaque = gz;

@@ -13,7 +13,7 @@ import { translateButaneConfig } from "./translate.js";
 import { normaliseSemver, unsupportedReason, VARIANTS } from "./variants.js";
 import { lineAt, loadButaneYaml, YamlLimitError, type LoadedYaml } from "./yaml.js";
 
-export { MAX_BUTANE_BYTES, MAX_EXPANDED_NODES } from "./yaml.js";
+export { MAX_BUTANE_BYTES, MAX_BUTANE_NODES, MAX_EXPANDED_CHARS } from "./yaml.js";
 
 function fail(file: string, message: string): never {
   throw new NetbootError("NB_BUTANE", `${file}: ${message}`);
@@ -37,8 +37,27 @@ function parseYaml(yamlText: string, file: string): LoadedYaml {
   }
 }
 
-export function translateButane(yamlText: string, file: string): { ignition: string; warnings: string[] } {
+export interface ButaneResult {
+  ignition: string;
+  warnings: string[];
+}
+
+export function translateButane(yamlText: string, file: string): ButaneResult {
+  const stages = butaneStages(yamlText, file);
+  for (;;) {
+    const step = stages.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * translateButane in stages (parse, decode, translate, validate and
+ * serialise), pausing between them, so a caller can let other work run in
+ * between on a large document.
+ */
+export function* butaneStages(yamlText: string, file: string): Generator<void, ButaneResult> {
   const loaded = parseYaml(yamlText, file);
+  yield;
   const root = loaded.root;
   try {
     const header = readHeader(root);
@@ -58,8 +77,10 @@ export function translateButane(yamlText: string, file: string): { ignition: str
     if (spec.bootDevice) top.push({ yaml: "boot_device", key: "boot_device", kind: { t: "struct", type: "BootDevice" } });
     if (spec.grub) top.push({ yaml: "grub", key: "grub", kind: { t: "struct", type: "Grub" } });
     const butane = decoder.struct("Config", root, [], top);
+    yield;
 
     const result = translateButaneConfig(butane, spec);
+    yield;
     const warnings = [...decoder.warnings, ...result.warnings].map((w) => issueText(file, w, loaded));
     if (result.errors.length > 0) {
       const more = result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : "";

@@ -12,11 +12,17 @@ export class PlainScalar extends String {}
 
 export type YamlNode = null | string | PlainScalar | YamlNode[] | { [key: string]: YamlNode };
 
+/**
+ * Limits of one Butane document (a rendered template). The largest real
+ * configs are a few hundred KiB with a few thousand nodes; within these limits
+ * the slowest document translates in well under a second on a busy CPU
+ * (docs/operations.md, "Template and Butane limits").
+ */
 export const MAX_BUTANE_BYTES = 1024 * 1024;
-/** Nodes after expanding every alias; a "billion laughs" document blows far past this. */
-export const MAX_EXPANDED_NODES = 200_000;
-/** Scalar characters after expanding every alias. */
-const MAX_EXPANDED_CHARS = 32 * 1024 * 1024;
+/** Mappings, sequences, keys and scalars: counted while parsing, and again with every alias expanded. */
+export const MAX_BUTANE_NODES = 10_000;
+/** Characters of keys and scalars with every alias expanded: aliases may not make a document bigger than one written out. */
+export const MAX_EXPANDED_CHARS = MAX_BUTANE_BYTES;
 
 const NULL_WORDS = new Set(["~", "null", "Null", "NULL"]);
 
@@ -49,8 +55,10 @@ export function loadButaneYaml(text: string): LoadedYaml {
   const docs: unknown[] = [];
   const lines = new WeakMap<object, number>();
   const opened: number[] = [];
+  let nodes = 0;
   const listener = (event: "open" | "close", state: { line: number; result: unknown }): void => {
     if (event === "open") {
+      if (++nodes > MAX_BUTANE_NODES) throw new YamlLimitError(`document has more than ${MAX_BUTANE_NODES} nodes`);
       opened.push(state.line + 1);
       return;
     }
@@ -88,15 +96,23 @@ function checkExpandedSize(root: YamlNode): void {
     visiting.add(node);
     let nodes = 1;
     let chars = 0;
-    const children = Array.isArray(node) ? node : Object.entries(node).flatMap(([k, v]) => [k, v]);
-    for (const child of children) {
-      const s = size(child as YamlNode);
+    const add = (child: YamlNode): void => {
+      const s = size(child);
       nodes += s.nodes;
       chars += s.chars;
-      if (nodes > MAX_EXPANDED_NODES || chars > MAX_EXPANDED_CHARS) {
+      if (nodes > MAX_BUTANE_NODES || chars > MAX_EXPANDED_CHARS) {
         throw new YamlLimitError(
-          `document expands to more than ${MAX_EXPANDED_NODES} nodes or ${MAX_EXPANDED_CHARS} characters through aliases`,
+          `document expands to more than ${MAX_BUTANE_NODES} nodes or ${MAX_EXPANDED_CHARS} characters through aliases`,
         );
+      }
+    };
+    if (Array.isArray(node)) {
+      for (const child of node) add(child);
+    } else {
+      for (const key in node) {
+        nodes += 1;
+        chars += key.length;
+        add(node[key]!);
       }
     }
     visiting.delete(node);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { NetbootError } from "../../../server/errors.js";
-import { MAX_BUTANE_BYTES, translateButane } from "../../../server/render/butane/index.js";
+import { MAX_BUTANE_BYTES, MAX_BUTANE_NODES, MAX_EXPANDED_CHARS, translateButane } from "../../../server/render/butane/index.js";
 import { gunzipDataUrl, normaliseGzipSources } from "../support/gzip-sources.js";
 import { expectIgnitionValid } from "../support/ignition-validate.js";
 
@@ -417,6 +417,25 @@ describe("bad Butane is an error naming the file and the reason", () => {
     const started = Date.now();
     expectFailure(lines.join("\n") + "\n", "NB_BUTANE", /expands to more than \d+ nodes/);
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  test("aliases may not make a document longer than one written out", () => {
+    // 120 files sharing one 256 KiB inline text: 30 M characters once expanded.
+    const lines = ["variant: fcos", "version: 1.5.0", `x: &big "${"a".repeat(256 * 1024)}"`, "storage:", "  files:"];
+    for (let i = 0; i < 120; i++) lines.push(`    - path: /f${i}`, "      contents:", "        inline: *big");
+    const started = Date.now();
+    expectFailure(lines.join("\n") + "\n", "NB_BUTANE", new RegExp(`expands to more than \\d+ nodes or ${MAX_EXPANDED_CHARS} characters`));
+    expect(Date.now() - started).toBeLessThan(1000);
+    // Two copies (768 KiB with the anchor's own text) stay within the limit and translate.
+    const two = lines.slice(0, 5 + 3 * 2).join("\n") + "\n";
+    expect(JSON.parse(translateButane(two, "ignition/ok.yaml").ignition).storage.files).toHaveLength(2);
+  });
+
+  test("parsing stops at the node limit instead of building a huge tree", () => {
+    const flow = "variant: fcos\nversion: 1.5.0\nx: [" + "1,".repeat(400_000) + "1]\n";
+    const started = Date.now();
+    expectFailure(flow, "NB_BUTANE", new RegExp(`document has more than ${MAX_BUTANE_NODES} nodes`));
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   test("documents over the size limit are refused before parsing", () => {
