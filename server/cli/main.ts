@@ -23,7 +23,7 @@ const SUMMARIES: Record<keyof typeof COMMANDS, string> = {
   serve: "serve a Matchbox data directory over HTTP (the default)",
   validate: "check every file, reference and template of a data directory",
   explain: "show which group and profile a machine gets, and why",
-  machines: "list the machines a running server has seen, or one machine's boot timeline",
+  machines: "the machines a server has seen (boot timelines), what they remember from sticky groups; forget",
   butane: "translate a Butane file to Ignition (or check raw Ignition)",
   wireguard: "tunnel keys, router configs, the sidecar (up) and its status",
   "dhcp-config": "print the router's DHCP settings for UEFI HTTP boot and iPXE",

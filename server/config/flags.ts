@@ -100,6 +100,33 @@ export function parseFlags(argv: readonly string[], specs: FlagSpecs, env: NodeJ
   return { values, given, positionals: parsed.positionals };
 }
 
+/**
+ * Flags (and the values of string flags) apart from positional arguments,
+ * wherever these stand: Go's flag package stops at the first positional, but
+ * `netboot explain MAC -data-path DIR` reads naturally, so these commands take
+ * flags after positionals too. After `--`, everything is positional.
+ */
+export function separateFlags(argv: readonly string[], specs: FlagSpecs): { flags: string[]; positionals: string[] } {
+  const flags: string[] = [];
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith("-") || arg === "-") {
+      positionals.push(arg);
+      continue;
+    }
+    flags.push(arg);
+    const name = arg.replace(/^--?/, "");
+    // A string flag without `=` takes the next argument as its value.
+    if (specs[name]?.type === "string" && i + 1 < argv.length) flags.push(argv[++i]!);
+  }
+  return { flags, positionals };
+}
+
 export function flagUsage(specs: FlagSpecs): string {
   return Object.entries(specs)
     .map(([name, spec]) => {

@@ -28,6 +28,10 @@ export async function startTestServer(options: {
   assetsPath?: string | null;
   /** Where the read-only views are served (default: on the main listener). */
   debugViews?: ServeConfig["debugViews"];
+  /** Machine state (sticky groups): its directory, and the most machines it remembers. */
+  state?: { path: string; maxMachines?: number };
+  /** The write API's bearer token file. */
+  apiTokenFile?: string;
 }): Promise<TestServer> {
   const dataDir = options.dataDir ?? makeDataDir(options.files ?? {});
   const logs: Record<string, unknown>[] = [];
@@ -46,6 +50,8 @@ export async function startTestServer(options: {
     debugViews: options.debugViews ?? "main",
     shutdownGraceMs: 1000,
     unsupported: [],
+    ...(options.state ? { state: { path: options.state.path, maxMachines: options.state.maxMachines ?? 10_000 } } : {}),
+    ...(options.apiTokenFile ? { apiTokenFile: options.apiTokenFile } : {}),
   };
   const server = await startServer(config, createLogger("debug", sink));
   const dispatcher = new Agent({ keepAliveTimeout: 1000 });
