@@ -68,6 +68,7 @@ export interface Explanation {
 /** What explaining reads of the machine state. */
 export interface StateReader {
   get(mac: string): MachineState | undefined;
+  labelsOf(mac: string): Record<string, string> | undefined;
 }
 
 /** The labels of `wanted` whose value differs from `current`'s, or undefined when none does. */
@@ -156,8 +157,9 @@ export class Explainer {
 
   /** With `state`, machines are matched with what they remember, as the server matches them; explaining never changes it. */
   static async create(store: DataStore, state?: StateReader): Promise<Explainer> {
-    const reader = state ? { labelsOf: (mac: string) => { const s = state.get(mac); return s ? labelValues(s) : undefined; } } : undefined;
-    const app = await buildApp({ store, assetsPath: undefined, logger: pino({ level: "silent" }), ...(reader ? { state: reader } : {}) });
+    // Only what the machines remember, never the means to record: explaining changes nothing.
+    const readOnly = state ? { state: { labelsOf: (mac: string) => state.labelsOf(mac) } } : {};
+    const app = await buildApp({ store, assetsPath: undefined, logger: pino({ level: "silent" }), ...readOnly });
     await app.ready();
     return new Explainer(store, app, state);
   }
