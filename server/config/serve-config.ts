@@ -129,6 +129,10 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     debugFlag === "" ? "main" : debugFlag === "off" ? "off" : parseListenAddress(debugFlag, "-debug-address");
 
   const statePath = values["state-path"] as string;
+  if (statePath !== "" && assetsFlag !== "") {
+    const inside = path.relative(path.resolve(assetsFlag), path.resolve(statePath));
+    if (!inside.startsWith("..") && !path.isAbsolute(inside)) throw new UsageError(`-state-path ${statePath} is inside -assets-path: machine state would be served under /assets/`);
+  }
   const maxMachinesText = values["state-max-machines"] as string;
   const maxMachines = Number(maxMachinesText);
   if (!/^\d+$/.test(maxMachinesText) || maxMachines < 1) throw new UsageError(`invalid -state-max-machines "${maxMachinesText}": want a whole number of at least 1`);

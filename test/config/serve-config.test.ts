@@ -70,6 +70,8 @@ describe("serve flags (Matchbox's names and rules)", () => {
     expect(config(["-data-path", data, "-assets-path=", "-state-path", other]).state).toEqual({ path: other, maxMachines: 10_000 });
     expect(config(["-data-path", data, "-assets-path="], { MATCHBOX_STATE_PATH: other, MATCHBOX_STATE_MAX_MACHINES: "50" }).state).toEqual({ path: other, maxMachines: 50 });
     expect(() => config(["-data-path", data, "-assets-path=", "-state-max-machines", "0"])).toThrow(/invalid -state-max-machines "0"/);
+    expect(() => config(["-data-path", data, "-assets-path", other, "-state-path", path.join(other, "state")])).toThrow(/-state-path .* is inside -assets-path: machine state would be served under \/assets\//);
+    expect(config(["-data-path", data, "-assets-path", other, "-state-path", `${other}-state`]).state?.path).toBe(`${other}-state`);
     const token = path.join(other, "token");
     writeFileSync(token, "0123456789abcdef0123\n");
     expect(config(["-data-path", data, "-assets-path=", "-api-token-file", token]).apiTokenFile).toBe(token);
