@@ -34,11 +34,13 @@ FROM ${BASE}
 # iPXE EFI builds let UEFI HTTP boot chain into iPXE without building it: the
 # chart's init container copies /usr/share/netboot/assets into the assets
 # volume, and the copy in /var/lib/netboot/assets serves a plain `docker run`.
+# local-disk.ipxe is the kernel of profiles that boot the installed disk.
+COPY assets/local-disk.ipxe /usr/share/netboot/assets/
 RUN apt-get update \
  && apt-get install -y --no-install-recommends wireguard-tools wireguard-go iproute2 iptables ipxe \
  && mkdir -p /usr/share/netboot/assets /var/lib/netboot/assets \
  && cp -L /usr/lib/ipxe/ipxe.efi /usr/lib/ipxe/snponly.efi /usr/share/netboot/assets/ \
- && cp /usr/share/netboot/assets/*.efi /var/lib/netboot/assets/ \
+ && cp /usr/share/netboot/assets/* /var/lib/netboot/assets/ \
  && apt-get purge -y ipxe \
  && apt-get autoremove -y \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb

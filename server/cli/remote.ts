@@ -1,4 +1,4 @@
-/** Requests from the command line to a running server's read-only views (/machines, /explain). */
+/** Requests from the command line to a running server's views (/machines, /explain) and its write API. */
 import { UsageError } from "../config/flags.js";
 
 /** `--server` plus a view's path; a usage error when `--server` is not an http(s) URL. */
@@ -20,12 +20,12 @@ function failureReason(err: unknown): string {
 }
 
 /**
- * GET a view of the server. A server that cannot be reached is an error that
+ * A request to the server's views (GET) or write API. A server that cannot be reached is an error that
  * names the URL, the reason, and how to point the command at another server.
  */
-export async function getView(url: URL, timeoutMs: number): Promise<Response> {
+export async function getView(url: URL, timeoutMs: number, init: RequestInit = {}): Promise<Response> {
   try {
-    return await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     throw new Error(
       `cannot reach ${url.origin}${url.pathname}: ${failureReason(err)}. ` +

@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import { isIPv4, isIPv6 } from "node:net";
 import path from "node:path";
+import { readApiTokenSync } from "./api-token.js";
 import { parseFlags, type FlagSpecs, type FlagValues, UsageError } from "./flags.js";
 
 /** Matchbox's flags (same names, defaults and MATCHBOX_* variables), plus netboot's own. */
@@ -39,6 +40,9 @@ export const SERVE_FLAGS: FlagSpecs = {
   },
   "wireguard-status-file": { type: "string", default: "", env: true, description: "Status file written by the WireGuard sidecar (`netboot wireguard up --status-file`) whose peers /metrics reports; preferred over -wireguard-interface in a pod, where netboot cannot read the interface" },
   "wireguard-interface": { type: "string", default: "", env: true, description: "WireGuard interface whose peers /metrics reports (read with `wg show <interface> dump`; '' disables)" },
+  "state-path": { type: "string", default: "", env: true, description: "Directory where machines remember the labels of sticky groups (one small file per MAC); '' keeps no state, and matching is exactly Matchbox's" },
+  "state-max-machines": { type: "string", default: "10000", env: true, description: "Most machines -state-path remembers; a new machine beyond it is refused (logged and counted), none is evicted" },
+  "api-token-file": { type: "string", default: "", env: true, description: "File holding the bearer token of the write API (DELETE /machines/<mac>/state, served where the read-only views are); '' turns the write API off" },
   "shutdown-grace": { type: "string", default: "30s", env: true, description: "How long SIGTERM waits for in-flight requests (e.g. 30s, 500ms)" },
   version: { type: "boolean", default: false, env: true, description: "Print the version and exit" },
   help: { type: "boolean", default: false, env: true, description: "Print usage and exit" },
@@ -84,6 +88,10 @@ export interface ServeConfig {
   /** WireGuard interface whose peers /metrics reports, when set. */
   wireguardInterface?: string;
   wireguardStatusFile?: string;
+  /** Machine state (sticky groups), when -state-path is set. */
+  state?: { path: string; maxMachines: number };
+  /** The write API's bearer token file, when set (read again for each request). */
+  apiTokenFile?: string;
   /** Matchbox features netboot accepts but does not serve, to warn about at start. */
   unsupported: string[];
 }
@@ -214,6 +222,23 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     if (!/^\d+$/.test(maxConnectionsFlag) || maxConnections < 1) throw new UsageError(`invalid -max-connections "${maxConnectionsFlag}": want a number of connections, at least 1`);
   }
 
+  const statePath = values["state-path"] as string;
+  if (statePath !== "" && assetsFlag !== "") {
+    const inside = path.relative(path.resolve(assetsFlag), path.resolve(statePath));
+    if (!inside.startsWith("..") && !path.isAbsolute(inside)) throw new UsageError(`-state-path ${statePath} is inside -assets-path: machine state would be served under /assets/`);
+  }
+  const maxMachinesText = values["state-max-machines"] as string;
+  const maxMachines = Number(maxMachinesText);
+  if (!/^\d+$/.test(maxMachinesText) || maxMachines < 1) throw new UsageError(`invalid -state-max-machines "${maxMachinesText}": want a whole number of at least 1`);
+  const apiTokenFile = values["api-token-file"] as string;
+  if (apiTokenFile !== "") {
+    try {
+      readApiTokenSync(apiTokenFile);
+    } catch (err) {
+      throw new UsageError(`-api-token-file: ${(err as Error).message}`);
+    }
+  }
+
   const rpc = parseRpc(values);
   const unsupported: string[] = [];
   if (values["key-ring-path"]) unsupported.push("-key-ring-path (OpenPGP signatures of responses)");
@@ -234,6 +259,8 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
       ...(rpc ? { rpc } : {}),
       ...(values["wireguard-interface"] ? { wireguardInterface: values["wireguard-interface"] as string } : {}),
       ...(values["wireguard-status-file"] ? { wireguardStatusFile: path.resolve(values["wireguard-status-file"] as string) } : {}),
+      ...(statePath !== "" ? { state: { path: path.resolve(statePath), maxMachines } } : {}),
+      ...(apiTokenFile !== "" ? { apiTokenFile: path.resolve(apiTokenFile) } : {}),
       unsupported,
     },
   };

@@ -4,6 +4,8 @@ import fastifyStatic from "@fastify/static";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from "fastify";
 import type { Logger } from "pino";
 import { labelsFromQuery } from "../match/labels.js";
+import { machineOf, rememberedInEffect, withRemembered } from "../match/sticky.js";
+import type { RecordResult } from "../state/store.js";
 import { oneLine } from "../errors.js";
 import { percentDecode } from "../util/percent.js";
 import type { DataStore } from "../store/store.js";
@@ -41,6 +43,14 @@ export interface AppOptions {
   onResponse?: (info: ResponseInfo) => void;
   /** Extra routes (read-only views) registered on this app, by exact path. */
   extraRoutes?: Record<string, (request: FastifyRequest, reply: FastifyReply) => unknown>;
+  /** Machine state (sticky groups); undefined: none is kept, and matching is Matchbox's. */
+  state?: MachineStateAccess;
+}
+
+/** What the app needs of the machine state: a machine's remembered labels, and (unless only explaining) recording new ones. */
+export interface MachineStateAccess {
+  labelsOf(mac: string): Record<string, string> | undefined;
+  record?(mac: string, labels: Readonly<Record<string, string>>, source: { group: string; endpoint: string }): Promise<RecordResult>;
 }
 
 function countPairs(rawQuery: string): number {
@@ -144,6 +154,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       durationMs: Math.round(reply.elapsedTime * 10) / 10,
       reason: o.reason,
       error: o.error,
+      remembered: o.remembered,
+      remembers: o.remembers,
       remote,
     };
     if (reply.statusCode >= 500) request.log.error(line, "request");
@@ -180,6 +192,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return reply.code(500).header("content-type", "text/plain; charset=utf-8").send("500 internal server error\n");
   });
   app.setNotFoundHandler((_request, reply) => sendNotFound(reply));
+  const record = options.state?.record?.bind(options.state);
+  if (record) {
+    // A successful answer from a sticky group is sent once what the machine remembers is on disk.
+    app.addHook("onSend", async (request, reply, payload) => {
+      const stick = request.outcome?.stick;
+      if (!stick || reply.statusCode < 200 || reply.statusCode >= 300) return payload;
+      try {
+        const result = await record(stick.mac, stick.labels, { group: stick.group, endpoint: request.outcome.endpoint ?? "" });
+        if (result.result === "remembered") request.outcome.remembers = result.labels;
+      } catch (err) {
+        request.log.error({ err, mac: stick.mac }, "machine state: recording failed");
+      }
+      return payload;
+    });
+  }
 
   const dispatch = async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.url.length > HTTP_LIMITS.maxUrlBytes) {
@@ -207,7 +234,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       request.outcome.endpoint = decoded;
       request.outcome.labels = Object.fromEntries(labels);
       if (rejectedMacs.length > 0) request.outcome.ignoredMacs = rejectedMacs;
-      return machine({ snapshot: options.store.current, labels, rawQuery }, reply);
+      const mac = options.state ? machineOf(labels) : undefined;
+      const remembered = mac === undefined ? undefined : options.state!.labelsOf(mac);
+      const inEffect = remembered && rememberedInEffect(labels, remembered);
+      if (inEffect && Object.keys(inEffect).length > 0) request.outcome.remembered = { ...inEffect };
+      const matchLabels = remembered ? withRemembered(labels, remembered) : undefined;
+      return machine({ snapshot: options.store.current, labels, rawQuery, ...(matchLabels ? { matchLabels } : {}), ...(mac !== undefined ? { machine: mac } : {}) }, reply);
     }
     const extra = options.extraRoutes?.[decoded];
     if (extra) {

@@ -1,5 +1,6 @@
 import type { FastifyReply } from "fastify";
 import type { Labels } from "../match/labels.js";
+import { labelsToRemember } from "../match/sticky.js";
 import type { Snapshot } from "../store/snapshot.js";
 import type { Group, Profile } from "../store/types.js";
 import { sendNotFound } from "./respond.js";
@@ -7,18 +8,28 @@ import { sendNotFound } from "./respond.js";
 /** What a machine endpoint works from: one snapshot, the request's labels and raw query. */
 export interface MachineRequest {
   snapshot: Snapshot;
+  /** The query's labels: what templates see as `request.query`. */
   labels: Labels;
   rawQuery: string;
+  /** The labels a group is selected with, when the machine remembers some (sticky groups); else `labels`. */
+  matchLabels?: Labels;
+  /** The machine's MAC, when machine state is kept: a sticky group's labels are remembered for it. */
+  machine?: string;
 }
 
 /** The matching group, or a 404 "no group" sent. */
 export function requireGroup(req: MachineRequest, reply: FastifyReply): Group | undefined {
-  const group = req.snapshot.index.select(req.labels);
+  const group = req.snapshot.index.select(req.matchLabels ?? req.labels);
   if (!group) {
     sendNotFound(reply, "no group");
     return undefined;
   }
-  reply.request.outcome.group = group.id || group.file;
+  const outcome = reply.request.outcome;
+  outcome.group = group.id || group.file;
+  if (group.sticky && req.machine !== undefined) {
+    const labels = labelsToRemember(group.selector);
+    if (Object.keys(labels).length > 0) outcome.stick = { mac: req.machine, labels, group: outcome.group };
+  }
   return group;
 }
 

@@ -15,6 +15,12 @@ export interface Outcome {
   /** Why there was no answer: "no group", "no profile", an error code, … */
   reason?: string;
   error?: string;
+  /** Labels the machine remembers (sticky groups) that took part in matching, the query not setting them. */
+  remembered?: Record<string, string>;
+  /** The sticky group matched: what the machine is to remember once the answer is a success. */
+  stick?: { mac: string; labels: Record<string, string>; group: string };
+  /** Labels this request made the machine remember (new or changed). */
+  remembers?: Record<string, string>;
 }
 
 declare module "fastify" {

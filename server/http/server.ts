@@ -1,13 +1,15 @@
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type RouteOptions } from "fastify";
 import type { Logger } from "pino";
 import type { ListenAddress, ServeConfig } from "../config/serve-config.js";
 import { NetbootMetrics, statusFilePeers, wgDumpPeers } from "../observe/metrics.js";
 import { BootTimeline } from "../observe/timeline.js";
 import { filesNamingPlaceholder, PLACEHOLDER_ORIGIN } from "../store/server-url.js";
+import { MachineStateStore } from "../state/store.js";
 import { DataStore } from "../store/store.js";
 import { Explainer } from "../validate/explain.js";
 import { buildApp, limitedServerFactory, ROUTER_OPTIONS, type ResponseInfo } from "./app.js";
 import { ConnectionGuard, DEBUG_MAX_CONNECTIONS, defaultMaxConnections, type ShedAction } from "./connections.js";
+import { stateRoutes } from "./state-routes.js";
 import { healthRoutes, machineByPath, MACHINES_PREFIX, viewRoutes, type ViewHandler } from "./views.js";
 
 export interface RunningServer {
@@ -21,6 +23,8 @@ export interface RunningServer {
   rpcAddress: string | undefined;
   timeline: BootTimeline;
   metrics: NetbootMetrics;
+  /** Machine state (sticky groups), when -state-path is set. */
+  state: MachineStateStore | undefined;
   /** Stops accepting, lets in-flight requests finish for up to graceMs, then closes what is left. */
   close(graceMs: number): Promise<void>;
 }
@@ -33,10 +37,11 @@ function urlOf(app: FastifyInstance, listen: ListenAddress, scheme: string): str
 }
 
 /** A small app of its own for the read-only views, when they listen apart from the machines (with the same limits). */
-async function buildDebugApp(views: Record<string, ViewHandler>, byPath: ViewHandler): Promise<FastifyInstance> {
+async function buildDebugApp(views: Record<string, ViewHandler>, byPath: ViewHandler, writeRoutes: RouteOptions[]): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, serverFactory: limitedServerFactory(), routerOptions: ROUTER_OPTIONS });
   for (const [url, handler] of Object.entries(views)) app.route({ method: "GET", url, handler });
   app.route({ method: "GET", url: `${MACHINES_PREFIX}*`, handler: byPath });
+  for (const route of writeRoutes) app.route(route);
   return app;
 }
 
@@ -60,10 +65,12 @@ export async function startServer(config: ServeConfig, logger: Logger, https?: {
   const timeline = new BootTimeline({ keepQueryValues: config.recordQueryValues ?? false });
   let store: DataStore | undefined;
   const maxConnections = config.maxConnections ?? defaultMaxConnections();
+  let state: MachineStateStore | undefined;
   const metrics = new NetbootMetrics({
     snapshot: () => store?.current,
     machinesTracked: () => timeline.machineCount,
     connections: { open: () => guard.openConnections, limit: maxConnections },
+    ...(config.state ? { machineState: () => ({ machines: state?.size ?? 0, problems: state?.problems().length ?? 0 }) } : {}),
     ...(config.wireguardStatusFile
       ? { wireguard: { interface: config.wireguardInterface ?? "wg0", peers: statusFilePeers(config.wireguardStatusFile) } }
       : config.wireguardInterface
@@ -82,31 +89,40 @@ export async function startServer(config: ServeConfig, logger: Logger, https?: {
       logger.warn({ files }, `${files.join(", ")} give machines the placeholder origin ${PLACEHOLDER_ORIGIN}: set -server-url (MATCHBOX_SERVER_URL) to the URL they reach this server at`);
     }
   }
-  const explainer = await Explainer.create(store);
+  if (config.state) {
+    state = await MachineStateStore.open(config.state.path, { logger, maxMachines: config.state.maxMachines, onEvent: (event) => metrics.observeState(event) });
+  }
+  const explainer = await Explainer.create(store, state);
 
   const onResponse = (info: ResponseInfo) => {
     const stage = timeline.record(info);
     metrics.observeResponse(info, stage);
   };
-  const views = viewRoutes({ timeline, metrics, explainer });
-  const byPath = machineByPath(timeline);
+  const views = viewRoutes({ timeline, metrics, explainer, ...(state ? { state } : {}) });
+  const byPath = machineByPath(timeline, state);
+  // The write API is served where the views are, behind its token.
+  const writeRoutes = stateRoutes({ state, apiTokenFile: config.apiTokenFile, logger });
   const extraRoutes = { ...healthRoutes(store), ...(config.debugViews === "main" ? views : {}) };
-  const app = await buildApp({ store, assetsPath: config.assetsPath, logger, https, onResponse, extraRoutes });
+  const app = await buildApp({ store, assetsPath: config.assetsPath, logger, https, onResponse, extraRoutes, ...(state ? { state } : {}) });
   guard.watch(app.server);
-  if (config.debugViews === "main") app.route({ method: "GET", url: `${MACHINES_PREFIX}*`, handler: byPath });
+  if (config.debugViews === "main") {
+    app.route({ method: "GET", url: `${MACHINES_PREFIX}*`, handler: byPath });
+    for (const route of writeRoutes) app.route(route);
+  }
   await app.listen({ host: config.listen.host, port: config.listen.port });
   const url = urlOf(app, config.listen, https ? "https" : "http");
 
   let debugApp: FastifyInstance | undefined;
   let debugUrl: string | undefined;
   if (typeof config.debugViews === "object") {
-    debugApp = await buildDebugApp(views, byPath);
+    debugApp = await buildDebugApp(views, byPath, writeRoutes);
     new ConnectionGuard(DEBUG_MAX_CONNECTIONS).watch(debugApp.server);
     try {
       await debugApp.listen({ host: config.debugViews.host, port: config.debugViews.port });
     } catch (err) {
       await app.close();
       store.close();
+      state?.close();
       throw err;
     }
     debugUrl = urlOf(debugApp, config.debugViews, "http");
@@ -134,8 +150,10 @@ export async function startServer(config: ServeConfig, logger: Logger, https?: {
     rpcAddress: rpc?.address,
     timeline,
     metrics,
+    state,
     async close(graceMs) {
       openStore.close();
+      state?.close();
       const server = app.server;
       // Keep-alive connections become idle as their downloads finish: close
       // each as soon as it does, so the process exits when the last one ends.

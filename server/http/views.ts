@@ -4,6 +4,7 @@ import { rawQueryOf } from "../match/labels.js";
 import { parseQuery } from "../match/query.js";
 import type { NetbootMetrics } from "../observe/metrics.js";
 import type { BootTimeline } from "../observe/timeline.js";
+import type { MachineStateStore } from "../state/store.js";
 import type { DataStore } from "../store/store.js";
 import type { Explainer } from "../validate/explain.js";
 
@@ -11,7 +12,7 @@ export type ViewHandler = (request: FastifyRequest, reply: FastifyReply) => unkn
 
 export const MACHINES_PREFIX = "/machines/";
 
-function sendJson(reply: FastifyReply, status: number, value: unknown): FastifyReply {
+export function sendJson(reply: FastifyReply, status: number, value: unknown): FastifyReply {
   return reply
     .code(status)
     .header("content-type", "application/json; charset=utf-8")
@@ -71,12 +72,18 @@ export interface ViewDependencies {
   timeline: BootTimeline;
   metrics: NetbootMetrics;
   explainer: Explainer;
+  /** Machine state (sticky groups), when kept. */
+  state?: MachineStateStore;
 }
 
-function machineTimeline(timeline: BootTimeline, id: string, reply: FastifyReply): FastifyReply {
+/** A machine's timeline and, when state is kept, what it remembers (also for a machine not seen since the start). */
+function machineTimeline(timeline: BootTimeline, id: string, reply: FastifyReply, state?: MachineStateStore): FastifyReply {
   const machine = timeline.get(machineId(id)) ?? timeline.get(`uuid:${id}`);
-  if (!machine) return sendJson(reply, 404, { error: `no boot recorded for ${id}` });
-  return sendJson(reply, 200, machine);
+  const mac = parseMac(id);
+  const remembered = state && mac !== undefined ? (state.get(mac) ?? null) : undefined;
+  if (!machine && !remembered) return sendJson(reply, 404, { error: `no boot recorded for ${id}` });
+  if (!machine) return sendJson(reply, 200, { id: mac, mac, timeline: [], remembered });
+  return sendJson(reply, 200, remembered === undefined ? machine : { ...machine, remembered });
 }
 
 /** The read-only views: explain, boot timeline and metrics. */
@@ -86,8 +93,9 @@ export function viewRoutes(deps: ViewDependencies): Record<string, ViewHandler> 
     "/machines": (request, reply) => {
       const query = parseQuery(rawQueryOf(request.url));
       const id = query.get("mac")?.[0] ?? query.get("uuid")?.[0] ?? query.get("id")?.[0];
-      if (id !== undefined) return machineTimeline(deps.timeline, id, reply);
-      return sendJson(reply, 200, { machines: deps.timeline.list() });
+      if (id !== undefined) return machineTimeline(deps.timeline, id, reply, deps.state);
+      const state = deps.state ? { remembered: deps.state.list(), stateProblems: deps.state.problems() } : {};
+      return sendJson(reply, 200, { machines: deps.timeline.list(), ...state });
     },
     "/metrics": async (_request, reply) => {
       const text = await deps.metrics.render();
@@ -97,7 +105,7 @@ export function viewRoutes(deps: ViewDependencies): Record<string, ViewHandler> 
 }
 
 /** `/machines/<mac or uuid>`: the one view that is not an exact path. */
-export function machineByPath(timeline: BootTimeline): ViewHandler {
+export function machineByPath(timeline: BootTimeline, state?: MachineStateStore): ViewHandler {
   return (request, reply) => {
     const path = request.url.split("?", 1)[0]!;
     let id: string;
@@ -107,6 +115,6 @@ export function machineByPath(timeline: BootTimeline): ViewHandler {
       return sendJson(reply, 400, { error: "invalid escape in the machine id" });
     }
     if (request.outcome) request.outcome.endpoint = "/machines";
-    return machineTimeline(timeline, id, reply);
+    return machineTimeline(timeline, id, reply, state);
   };
 }

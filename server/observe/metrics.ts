@@ -3,6 +3,7 @@ import { execa } from "execa";
 import type { StatusSnapshot } from "../wireguard/status-view.js";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { ResponseInfo } from "../http/app.js";
+import type { StateEvent } from "../state/store.js";
 import type { Snapshot } from "../store/snapshot.js";
 import type { FileProblem } from "../store/types.js";
 import type { PeerStatus } from "../wireguard/dump.js";
@@ -43,6 +44,8 @@ export interface MetricsOptions {
   machinesTracked?: () => number;
   /** Open client connections of the main listener, and how many it allows. */
   connections?: { open: () => number; limit: number };
+  /** Machines remembered by sticky groups, and state files that cannot be read, when state is kept. */
+  machineState?: () => { machines: number; problems: number };
   wireguard?: { interface: string; peers: PeerSource };
   /** Clock for handshake ages (seconds since the epoch). */
   nowSeconds?: () => number;
@@ -65,6 +68,7 @@ export class NetbootMetrics {
   private readonly reloadDuration: Histogram;
   private readonly shed: Counter<"action">;
   private readonly rpcWrites: Counter<"rpc" | "result">;
+  private readonly stateChanges: Counter<"change" | "reason">;
   private peerRead: Promise<PeerStatus[] | undefined> | undefined;
 
   constructor(options: MetricsOptions) {
@@ -142,16 +146,28 @@ export class NetbootMetrics {
     snapshotGauge("netboot_config_problems", "Files of the data directory currently rejected (their last good version, if any, is served).", (s) => s.problems.filter((p) => p.severity === "error").length);
     snapshotGauge("netboot_config_last_reload_timestamp_seconds", "When the snapshot in service was loaded.", (s) => s.loadedAt.getTime() / 1000);
 
-    if (options.machinesTracked) {
-      const read = options.machinesTracked;
+    const readGauge = (name: string, help: string, read: () => number) =>
       new Gauge({
-        name: "netboot_machines_tracked",
-        help: "Machines in the in-memory boot timeline.",
+        name,
+        help,
         registers,
         collect() {
           this.set(read());
         },
       });
+    const tracked = options.machinesTracked;
+    if (tracked) readGauge("netboot_machines_tracked", "Machines in the in-memory boot timeline.", tracked);
+
+    this.stateChanges = new Counter({
+      name: "netboot_machine_state_changes_total",
+      help: "Changes of what machines remember from sticky groups: remember, forget, or refused (reason max-machines, too-large, write-failed).",
+      labelNames: ["change", "reason"],
+      registers,
+    });
+    const state = options.machineState;
+    if (state) {
+      readGauge("netboot_machine_state_machines", "Machines that remember labels of sticky groups.", () => state().machines);
+      readGauge("netboot_machine_state_problems", "Machine state files that cannot be read (their machines are treated as unknown).", () => state().problems);
     }
 
     this.shed = new Counter({
@@ -231,6 +247,11 @@ export class NetbootMetrics {
   /** Counts a connection closed or refused to stay within the connection limit. */
   observeShed(action: string): void {
     this.shed.inc({ action });
+  }
+
+  /** Counts one change (or refused change) of the machine state. */
+  observeState(event: StateEvent): void {
+    this.stateChanges.inc(event.kind === "refused" ? { change: event.kind, reason: event.reason } : { change: event.kind });
   }
 
   /** Counts one load of the data directory. */

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { isMacKey, parseMac } from "../match/mac.js";
+import { labelsToRemember } from "../match/sticky.js";
 import { DocumentError, escapePointer } from "./document.js";
 import { BOOT_FIELDS, fieldOf, GROUP_FIELDS, PROFILE_FIELDS, strayKeys } from "./fields.js";
 import { GROUP_SCHEMA, PROFILE_SCHEMA } from "./schema.js";
@@ -74,6 +75,11 @@ export function decodeGroup(document: unknown, file: string): Group {
     }
     selector[key] = normalised;
   }
+  const sticky = doc?.sticky === true;
+  if (sticky && Object.keys(labelsToRemember(selector)).length === 0) {
+    const message = "sticky, but the selector requires no label besides the MAC, so a machine has nothing to remember";
+    warnings.push({ file, pointer: "/sticky", message, severity: "warning" });
+  }
   return {
     id: (doc?.id as string | null) ?? "",
     name: (doc?.name as string | null) ?? "",
@@ -81,6 +87,7 @@ export function decodeGroup(document: unknown, file: string): Group {
     selector,
     metadata: (doc?.metadata as JsonObject | null) ?? null,
     file,
+    ...(sticky ? { sticky } : {}),
     ...(warnings.length > 0 ? { warnings } : {}),
     ...(skip ? { skip } : {}),
   };

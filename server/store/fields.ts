@@ -9,7 +9,8 @@ import { escapePointer } from "./document.js";
  * reported, with the key that was probably meant.
  */
 
-export const GROUP_FIELDS = ["id", "name", "profile", "selector", "metadata"] as const;
+/** `sticky` is netboot's own (Matchbox ignores it): a known key, not a stray one. */
+export const GROUP_FIELDS = ["id", "name", "profile", "selector", "metadata", "sticky"] as const;
 export const PROFILE_FIELDS = ["id", "name", "ignition_id", "generic_id", "cloud_id", "boot"] as const;
 export const BOOT_FIELDS = ["kernel", "initrd", "args"] as const;
 

@@ -16,6 +16,8 @@ export const GROUP_SCHEMA = {
     profile: nullableString,
     selector: { type: ["object", "null"], additionalProperties: nullableString },
     metadata: { type: ["object", "null"] },
+    // netboot only: Matchbox ignores the key, so the file stays loadable by Matchbox.
+    sticky: { type: ["boolean", "null"] },
   },
 } as const;
 

@@ -12,6 +12,8 @@ export interface Group extends MatchableGroup {
   readonly selector: Readonly<Record<string, string>>;
   /** Arbitrary JSON object, or null when the file has none. */
   readonly metadata: JsonObject | null;
+  /** netboot only (Matchbox ignores the key): a machine that matches this group remembers the labels its selector required. */
+  readonly sticky?: boolean;
   /** Data-directory-relative path, e.g. `groups/node1.json`. */
   readonly file: string;
   /** What the file holds that Matchbox ignores (unknown keys), to report. */

@@ -2,6 +2,8 @@ import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { buildApp } from "../http/app.js";
 import { labelsFromQuery } from "../match/labels.js";
+import { labelsToRemember, machineOf, rememberedInEffect, withRemembered } from "../match/sticky.js";
+import { labelValues, type MachineState, type RememberedLabel } from "../state/record.js";
 import type { Snapshot } from "../store/snapshot.js";
 import type { DataStore } from "../store/store.js";
 import type { Group, Profile } from "../store/types.js";
@@ -14,6 +16,8 @@ export interface SelectorCheck {
   /** The request's label, or null when it has none (compared as ""). */
   label: string | null;
   matched: boolean;
+  /** The label is one the machine remembers (sticky groups), not one of the query's. */
+  remembered?: true;
 }
 
 export interface Candidate {
@@ -39,8 +43,19 @@ export interface EndpointResult {
 
 export interface Explanation {
   query: string;
+  /** The query's labels. */
   labels: Record<string, string>;
   rejectedMacs: string[];
+  /**
+   * What the machine remembers from sticky groups (when the server keeps
+   * state and the query names a MAC): the labels, with when and by which group
+   * they were set, and those the query overrides with labels of its own.
+   */
+  remembered: { mac: string; labels: Record<string, RememberedLabel>; overridden: string[] } | null;
+  /** The winner when the remembered labels are left out, if it is another group (or none). */
+  withoutRemembered: { winner: { id: string; file: string } | null } | null;
+  /** Labels a successful answer would make the machine remember (the winner is sticky), where they differ from what it remembers. */
+  remembers: Record<string, string> | null;
   generation: number;
   candidates: Candidate[];
   /** Groups left out of `candidates`: they share no label with the request, or the list was full. */
@@ -50,16 +65,30 @@ export interface Explanation {
   endpoints: EndpointResult[];
 }
 
+/** What explaining reads of the machine state. */
+export interface StateReader {
+  get(mac: string): MachineState | undefined;
+  labelsOf(mac: string): Record<string, string> | undefined;
+}
+
+/** The labels of `wanted` whose value differs from `current`'s, or undefined when none does. */
+function changedLabels(wanted: Record<string, string>, current: Readonly<Record<string, string>>): Record<string, string> | undefined {
+  const changed = Object.entries(wanted).filter(([key, value]) => current[key] !== value);
+  return changed.length > 0 ? Object.fromEntries(changed) : undefined;
+}
+
 const MAX_CANDIDATES = 100;
 const MAX_BODY_CHARS = 64 * 1024;
 
-function checksOf(group: Group, labels: ReadonlyMap<string, string>): SelectorCheck[] {
+function checksOf(group: Group, labels: ReadonlyMap<string, string>, fromState: Readonly<Record<string, string>>): SelectorCheck[] {
   return Object.keys(group.selector)
     .sort()
     .map((key) => {
       const label = labels.get(key);
       const want = group.selector[key]!;
-      return { key, want, label: label ?? null, matched: (label ?? "") === want };
+      const check: SelectorCheck = { key, want, label: label ?? null, matched: (label ?? "") === want };
+      if (Object.hasOwn(fromState, key)) check.remembered = true;
+      return check;
     });
 }
 
@@ -69,12 +98,17 @@ function checksOf(group: Group, labels: ReadonlyMap<string, string>): SelectorCh
  * up to a bound. Other groups' metadata and profiles are never shown; only
  * their file, id and selector, which is what explains the choice.
  */
-export function explainSelection(snapshot: Snapshot, labels: ReadonlyMap<string, string>): { candidates: Candidate[]; omitted: number; winner: Group | undefined } {
+export function explainSelection(
+  snapshot: Snapshot,
+  labels: ReadonlyMap<string, string>,
+  /** Labels among `labels` that the machine remembers rather than sent. */
+  fromState: Readonly<Record<string, string>> = {},
+): { candidates: Candidate[]; omitted: number; winner: Group | undefined } {
   const winner = snapshot.index.select(labels);
   const candidates: Candidate[] = [];
   let omitted = 0;
   snapshot.groups.forEach((group, position) => {
-    const checks = checksOf(group, labels);
+    const checks = checksOf(group, labels, fromState);
     const matches = checks.every((c) => c.matched);
     const relevant = matches || checks.some((c) => c.matched && c.label !== null);
     if (!relevant || candidates.length >= MAX_CANDIDATES) {
@@ -118,18 +152,29 @@ export class Explainer {
   private constructor(
     private readonly store: DataStore,
     private readonly app: FastifyInstance,
+    private readonly state: StateReader | undefined,
   ) {}
 
-  static async create(store: DataStore): Promise<Explainer> {
-    const app = await buildApp({ store, assetsPath: undefined, logger: pino({ level: "silent" }) });
+  /** With `state`, machines are matched with what they remember, as the server matches them; explaining never changes it. */
+  static async create(store: DataStore, state?: StateReader): Promise<Explainer> {
+    // Only what the machines remember, never the means to record: explaining changes nothing.
+    const readOnly = state ? { state: { labelsOf: (mac: string) => state.labelsOf(mac) } } : {};
+    const app = await buildApp({ store, assetsPath: undefined, logger: pino({ level: "silent" }), ...readOnly });
     await app.ready();
-    return new Explainer(store, app);
+    return new Explainer(store, app, state);
   }
 
   async explain(rawQuery: string): Promise<Explanation> {
     const snapshot = this.store.current;
     const { labels, rejectedMacs } = labelsFromQuery(rawQuery);
-    const { candidates, omitted, winner } = explainSelection(snapshot, labels);
+    const mac = this.state ? machineOf(labels) : undefined;
+    const state = mac === undefined ? undefined : this.state!.get(mac);
+    const values = state ? labelValues(state) : undefined;
+    const fromState = values ? rememberedInEffect(labels, values) : {};
+    const matchLabels = values ? withRemembered(labels, values) : labels;
+    const { candidates, omitted, winner } = explainSelection(snapshot, matchLabels, fromState);
+    const plainWinner = values ? snapshot.index.select(labels) : winner;
+    const remembers = winner?.sticky && mac !== undefined ? changedLabels(labelsToRemember(winner.selector), values ?? {}) : undefined;
     const profile = winner && winner.profile !== "" ? snapshot.profileFor(winner.profile) : undefined;
     const endpoints: EndpointResult[] = [];
     for (const endpoint of endpointsFor(profile)) {
@@ -151,6 +196,9 @@ export class Explainer {
       query: rawQuery,
       labels: Object.fromEntries(labels),
       rejectedMacs,
+      remembered: state ? { mac: state.mac, labels: state.labels, overridden: Object.keys(values!).filter((key) => labels.has(key)) } : null,
+      withoutRemembered: plainWinner !== winner ? { winner: plainWinner ? { id: plainWinner.id, file: plainWinner.file } : null } : null,
+      remembers: remembers ?? null,
       generation: snapshot.generation,
       candidates,
       omittedCandidates: omitted,

@@ -117,7 +117,7 @@ describe("netboot butane on a template", () => {
   });
 
   it.each([
-    [["--group", "node9"], 'no group has id "node9" (groups: node1, default)'],
+    [["--group", "node9"], 'no group has id "node9" (groups: node1-installed, node1, default)'],
     [["--mac", "not-a-mac"], '"not-a-mac" is not a MAC address'],
     [["--label", "rack"], '"rack" is not label=value'],
   ])("%j is a usage error naming the problem", async (flags, message) => {

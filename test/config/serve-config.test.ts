@@ -108,4 +108,21 @@ describe("serve flags (Matchbox's names and rules)", () => {
     expect(config(["-data-path", data, "-assets-path=", "-max-connections", "300"]).maxConnections).toBe(300);
     for (const bad of ["0", "-1", "1.5", "many"]) expect(() => config(["-data-path", data, "-assets-path=", `-max-connections=${bad}`])).toThrow(/-max-connections/);
   });
+
+  it("machine state and the write API: off unless set, each flag with its MATCHBOX_* twin, checked at start", () => {
+    const off = config(["-data-path", data, "-assets-path="]);
+    expect([off.state, off.apiTokenFile]).toEqual([undefined, undefined]);
+    expect(config(["-data-path", data, "-assets-path=", "-state-path", other]).state).toEqual({ path: other, maxMachines: 10_000 });
+    expect(config(["-data-path", data, "-assets-path="], { MATCHBOX_STATE_PATH: other, MATCHBOX_STATE_MAX_MACHINES: "50" }).state).toEqual({ path: other, maxMachines: 50 });
+    expect(() => config(["-data-path", data, "-assets-path=", "-state-max-machines", "0"])).toThrow(/invalid -state-max-machines "0"/);
+    expect(() => config(["-data-path", data, "-assets-path", other, "-state-path", path.join(other, "state")])).toThrow(/-state-path .* is inside -assets-path: machine state would be served under \/assets\//);
+    expect(config(["-data-path", data, "-assets-path", other, "-state-path", `${other}-state`]).state?.path).toBe(`${other}-state`);
+    const token = path.join(other, "token");
+    writeFileSync(token, "0123456789abcdef0123\n");
+    expect(config(["-data-path", data, "-assets-path=", "-api-token-file", token]).apiTokenFile).toBe(token);
+    expect(config(["-data-path", data, "-assets-path="], { MATCHBOX_API_TOKEN_FILE: token }).apiTokenFile).toBe(token);
+    writeFileSync(token, "short\n");
+    expect(() => config(["-data-path", data, "-assets-path=", "-api-token-file", token])).toThrow(/-api-token-file: the API token in .* is shorter than 16 characters/);
+    expect(() => config(["-data-path", data, "-assets-path=", "-api-token-file", path.join(other, "missing")])).toThrow(/-api-token-file: ENOENT/);
+  });
 });

@@ -1,7 +1,8 @@
 #!/bin/busybox sh
 # shellcheck shell=dash
 # /init of the e2e initrd: prove the kernel got its command line and can reach
-# netboot, print what netboot answers for this machine, then power off.
+# netboot, print what netboot answers for this machine (as installer, then
+# flipping it to installed), then power off.
 # Every line the test looks for starts with "E2E ".
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
@@ -58,13 +59,19 @@ udhcpc -i "$nic" -s /bin/dhcp-event -q -n -t 10 -T 1 >/dev/null 2>&1 || { echo "
 echo "E2E network: $(ip -4 -o addr show dev "$nic" | awk '{print $4}')"
 
 mac=$(cat "/sys/class/net/$nic/address")
+# fetch NAME ENDPOINT [QUERY]: prints what netboot answers between "E2E begin NAME" and "E2E end NAME".
 fetch() {
   # busybox 1.35's wget -T crashes, so the whole fetch is bounded by timeout(1).
   echo "E2E begin $1"
-  timeout 20 wget -q -O - "$server/$1?mac=$mac" || echo "E2E fail: GET /$1 ($?)"
+  timeout 20 wget -q -O - "$server/$2?mac=$mac$3" || echo "E2E fail: GET /$2 ($?)"
   echo
   echo "E2E end $1"
 }
-fetch ignition
-fetch metadata
+fetch ignition ignition
+fetch metadata metadata
+# As an OS installer does last: fetch the installed system's config with
+# os=installed. It matches the sticky group, so the machine remembers it:
+# the same MAC-only request for metadata now gets the installed group's.
+fetch ignition-installed ignition "&os=installed"
+fetch metadata-installed metadata
 finish

@@ -3,7 +3,10 @@
 #
 #   QEMU+OVMF (lab) --DHCP--> dnsmasq (router) --WireGuard--> netboot (cloud)
 #   firmware HTTP boot: /assets/ipxe.efi -> iPXE: /boot.ipxe -> /ipxe?mac=…
-#   -> /assets/vmlinuz + /assets/initrd.img -> initrd: /ignition, /metadata
+#   -> /assets/vmlinuz + /assets/initrd.img -> initrd: /ignition, /metadata,
+#   then /ignition?…&os=installed (a sticky group: the VM is now installed)
+#   netboot restarts; the same VM powers on again: /ipxe?mac=… -> the installed
+#   group -> /assets/local-disk.ipxe -> iPXE exits -> the firmware's next boot option
 #
 # Needs root (network namespaces), the Debian packages in test/e2e/setup.sh
 # and Node; it runs `npm run build` when a server source is newer than dist/.
@@ -23,6 +26,8 @@ SERVER_PORT=8080
 # machine took up to ~80 s from power-on to the initrd's fetches).
 BOOT_SECONDS=240
 STALL_SECONDS=120
+# The second power-on loads no kernel.
+SECOND_BOOT_SECONDS=180
 
 source "$HERE/lib/common.sh"
 source "$HERE/lib/topology.sh"
@@ -68,10 +73,24 @@ check_assets_http
 stage dhcp "dhcp: dnsmasq with \`netboot dhcp-config --format dnsmasq\`"
 start_dnsmasq
 
-stage boot "vm: QEMU + OVMF, UEFI HTTP boot"
+stage boot "vm: QEMU + OVMF, UEFI HTTP boot: the installer"
 start_vm
-watch_boot "$BOOT_SECONDS" "$STALL_SECONDS"
+watch_boot "$BOOT_SECONDS" "$STALL_SECONDS" STAGES qemu
 wait_until 15 "the VM to power off" bash -c "! kill -0 $(pid_of qemu)" || log "the VM did not power off by itself"
 check_stages
+
+stage installed "netboot: restart with the same -state-path"
+restart_netboot
+
+stage second-boot "vm: the same VM powers on again: the installed system"
+start_vm qemu-2
+watch_boot "$SECOND_BOOT_SECONDS" "$STALL_SECONDS" SECOND_BOOT_STAGES qemu-2
+# Without a disk, what the firmware tries next does not power the VM off: once
+# it has loaded that option, the VM is stopped.
+wait_until 30 "the firmware to load its next boot option" \
+  bash -c 'tr -d "\r" <"$1" | grep -A3 "BdsDxe: failed to start Boot" | grep -q "BdsDxe: loading Boot"' _ "$LOGS/serial-2.log" ||
+  log "the firmware did not load another boot option"
+stop_pid "$(pid_of qemu-2)"
+check_second_boot
 print_timings
-log "passed: every stage from DHCP to Ignition"
+log "passed: every stage from DHCP to Ignition, the flip to installed, and the installed VM's boot leaving network boot"

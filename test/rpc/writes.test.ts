@@ -40,7 +40,7 @@ describe("gRPC API writes", () => {
 
   it("replace a file atomically: a reader never sees half of one", async () => {
     const c = s.client();
-    const versions = [Buffer.alloc(3 * 1024 * 1024, "a"), Buffer.alloc(2 * 1024 * 1024, "b")];
+    const versions = [Buffer.alloc(1_000_000, "a"), Buffer.alloc(600_000, "b")];
     await c.call("Generic", "GenericPut", { name: "big", config: versions[0] });
     const stopFile = path.join(s.dataDir, "stop");
     const reader = spawn(process.execPath, ["-e", READER, path.join(s.dataDir, "generic/big"), stopFile, String(versions[0]!.length), String(versions[1]!.length), "20000"], {

@@ -34,6 +34,10 @@ export async function startTestServer(options: {
   serverUrl?: string;
   /** The gRPC API, when given. */
   rpc?: ServeConfig["rpc"];
+  /** Machine state (sticky groups): its directory, and the most machines it remembers. */
+  state?: { path: string; maxMachines?: number };
+  /** The write API's bearer token file. */
+  apiTokenFile?: string;
 }): Promise<TestServer> {
   const dataDir = options.dataDir ?? makeDataDir(options.files ?? {});
   const logs: Record<string, unknown>[] = [];
@@ -55,6 +59,8 @@ export async function startTestServer(options: {
     ...(options.serverUrl === undefined ? {} : { serverUrl: options.serverUrl }),
     unsupported: [],
     ...(options.rpc ? { rpc: options.rpc } : {}),
+    ...(options.state ? { state: { path: options.state.path, maxMachines: options.state.maxMachines ?? 10_000 } } : {}),
+    ...(options.apiTokenFile ? { apiTokenFile: options.apiTokenFile } : {}),
   };
   const server = await startServer(config, createLogger("debug", sink));
   const dispatcher = new Agent({ keepAliveTimeout: 1000 });

@@ -3,9 +3,12 @@
 # endpoint) and dnsmasq on the router, configured with `netboot dhcp-config`.
 
 E2E_MARKER=booted-through-wireguard
+E2E_INSTALLED_MARKER=installed-then-disk
 
 # The data directory, written as a user would: YAML group and profile that
-# select the VM by MAC, and a Butane config for /ignition.
+# select the VM by MAC, and a Butane config for /ignition; and the installed
+# stage: a sticky group for the same MAC with os=installed, whose profile
+# boots the disk (assets/local-disk.ipxe).
 write_data_dir() {
   local data=$RUN/data
   mkdir -p "$data/groups" "$data/profiles" "$data/ignition"
@@ -17,6 +20,24 @@ selector:
   mac: "$VM_MAC"
 metadata:
   e2e_marker: $E2E_MARKER
+YAML
+  cat >"$data/groups/e2e-vm-installed.yaml" <<YAML
+id: e2e-vm-installed
+name: The e2e VM once installed
+profile: e2e-local-disk
+sticky: true
+selector:
+  mac: "$VM_MAC"
+  os: installed
+metadata:
+  e2e_marker: $E2E_INSTALLED_MARKER
+YAML
+  cat >"$data/profiles/e2e-local-disk.yaml" <<YAML
+id: e2e-local-disk
+name: Leave network boot for the next boot device
+boot:
+  kernel: /assets/local-disk.ipxe
+ignition_id: e2e.yaml
 YAML
   cat >"$data/profiles/e2e-boot.yaml" <<YAML
 id: e2e-boot
@@ -45,14 +66,26 @@ YAML
 write_assets() {
   "$REPO/scripts/install-ipxe-assets.sh" "$RUN/assets" >"$LOGS/install-ipxe-assets.log" 2>&1 ||
     { cat "$LOGS/install-ipxe-assets.log" >&2; return 1; }
-  cp "$FIXTURE/vmlinuz" "$FIXTURE/initrd.img" "$RUN/assets/"
+  cp "$FIXTURE/vmlinuz" "$FIXTURE/initrd.img" "$REPO/assets/local-disk.ipxe" "$RUN/assets/"
 }
 
+# start_netboot [NAME]: netboot with machine state in $RUN/state; its log is $LOGS/NAME.log.
 start_netboot() {
-  start_in_ns netboot "$NS_CLOUD" node "$REPO/dist/server/cli/main.js" serve \
-    -address "0.0.0.0:$SERVER_PORT" -data-path "$RUN/data" -assets-path "$RUN/assets" -log-level info
+  local name=${1:-netboot}
+  start_in_ns "$name" "$NS_CLOUD" node "$REPO/dist/server/cli/main.js" serve \
+    -address "0.0.0.0:$SERVER_PORT" -data-path "$RUN/data" -assets-path "$RUN/assets" -log-level info \
+    -state-path "$RUN/state"
   wait_until 30 "netboot to answer in the cloud namespace" \
     ip netns exec "$NS_CLOUD" curl -sf -o /dev/null --max-time 2 "http://$SERVER_TUNNEL_IP:$SERVER_PORT/boot.ipxe"
+}
+
+# A restart between the two boots: what the machine remembers is read back from $RUN/state.
+restart_netboot() {
+  stop_pid "$(pid_of netboot)"
+  start_netboot netboot-2
+  grep -q '"msg":"machine state loaded"' "$LOGS/netboot-2.log" || fail installed "netboot did not log loading its machine state"
+  grep '"msg":"machine state loaded"' "$LOGS/netboot-2.log" | grep -q '"machines":1' ||
+    fail installed "after the restart netboot does not remember the VM: $(grep '"msg":"machine state loaded"' "$LOGS/netboot-2.log")"
 }
 
 # What UEFI HTTP boot firmware (EDK2) needs from /assets/: a HEAD with the

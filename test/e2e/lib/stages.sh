@@ -3,26 +3,33 @@
 # live for timings) and then checked in detail against the serial log, the
 # DHCP log and netboot's request log.
 
-STAGES=(dhcp firmware-fetch ipxe-chain kernel initrd ignition)
+# First power-on: the installer. Second power-on: the installed system.
+STAGES=(dhcp firmware-fetch ipxe-chain kernel initrd ignition installed)
+SECOND_BOOT_STAGES=(second-boot local-disk next-boot-device)
 declare -A STAGE_MARKER=(
   [dhcp]="Station IP address is 192.0.2."
   [firmware-fetch]="iPXE initialising devices"
   [ipxe-chain]="boot.ipxe : "
   [kernel]="Linux version"
   [initrd]="E2E initrd started"
-  [ignition]="E2E initrd done"
+  [ignition]="E2E end metadata"
+  [installed]="E2E initrd done"
+  [second-boot]="iPXE initialising devices"
+  [local-disk]="netboot: leaving network boot for the next boot device"
+  [next-boot-device]="$FAILED_BOOT_OPTION_MARKER"
 )
 declare -A STAGE_SECONDS=()
 
-# watch_boot SECONDS STALL_SECONDS: records when each stage's marker appears;
-# stops when the last one shows, when QEMU exits, after SECONDS in all, or when
-# no new stage showed for STALL_SECONDS.
+# watch_boot SECONDS STALL_SECONDS STAGE_LIST QEMU_NAME: records when each
+# stage's marker appears on $SERIAL_LOG; stops when the last one shows, when
+# QEMU exits, after SECONDS in all, or when no new stage showed for STALL_SECONDS.
 watch_boot() {
-  local limit=$1 stall=$2 i stage now
+  local limit=$1 stall=$2 qemu=$4 i stage now
+  local -n stages=$3
   local next=0 last_progress=0
-  for ((i = 0; i < limit * 5 && next < ${#STAGES[@]}; i++)); do
-    while ((next < ${#STAGES[@]})); do
-      stage=${STAGES[next]}
+  for ((i = 0; i < limit * 5 && next < ${#stages[@]}; i++)); do
+    while ((next < ${#stages[@]})); do
+      stage=${stages[next]}
       grep -aqF "${STAGE_MARKER[$stage]}" "$SERIAL_LOG" || break
       now=$(date +%s.%N)
       STAGE_SECONDS[$stage]=$(awk -v a="$VM_STARTED_AT" -v b="$now" 'BEGIN { printf "%.1f", b - a }')
@@ -30,9 +37,9 @@ watch_boot() {
       next=$((next + 1))
       last_progress=$i
     done
-    is_running "$(pid_of qemu)" || break
+    is_running "$(pid_of "$qemu")" || break
     if ((i - last_progress > stall * 5)); then
-      ((next > 0)) && stage=${STAGES[next - 1]} || stage="power-on"
+      ((next > 0)) && stage=${stages[next - 1]} || stage="power-on"
       log "no progress for ${stall}s after $stage"
       break
     fi
@@ -49,7 +56,7 @@ initrd_block() {
   awk -v name="$1" '$0 == "E2E end " name { inside = 0 } inside && !/^\[ *[0-9]+\.[0-9]+\] / { print } $0 == "E2E begin " name { inside = 1 }' "$SERIAL_TEXT"
 }
 
-# netboot's request log as "METHOD URL STATUS" lines (pino JSON, one object a line).
+# request_lines [LOG]: netboot's request log as "METHOD URL STATUS" lines (pino JSON, one object a line).
 request_lines() {
   node -e '
     const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n");
@@ -59,7 +66,17 @@ request_lines() {
       const method = entry.method ?? req.method; const url = entry.url ?? req.url;
       const status = entry.status ?? entry.statusCode ?? entry.res?.statusCode;
       if (method && url && status) console.log(`${method} ${url} ${status}`);
-    }' "$LOGS/netboot.log"
+    }' "${1:-$LOGS/netboot.log}"
+}
+
+# request_entry LOG URL_PREFIX: the first request log entry (JSON) whose URL starts with URL_PREFIX.
+request_entry() {
+  node -e '
+    const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n");
+    for (const line of lines) {
+      let entry; try { entry = JSON.parse(line); } catch { continue; }
+      if (entry.msg === "request" && typeof entry.url === "string" && entry.url.startsWith(process.argv[2])) { console.log(line); break; }
+    }' "$1" "$2"
 }
 
 expect_request() {
@@ -126,7 +143,63 @@ check_stage_ignition() {
     fail ignition "the Ignition config printed by the initrd is wrong: $(tail -n1 "$LOGS/ignition-check.log")"
   grep -qx "E2E_MARKER=$E2E_MARKER" "$LOGS/metadata.env" || fail ignition "metadata lacks E2E_MARKER=$E2E_MARKER"
   grep -qx "MAC=$VM_MAC" "$LOGS/metadata.env" || fail ignition "metadata lacks MAC=$VM_MAC"
-  grep -qF "${STAGE_MARKER[ignition]}" "$SERIAL_TEXT" || fail ignition "the initrd did not finish"
+  grep -qF "${STAGE_MARKER[ignition]}" "$SERIAL_TEXT" || fail ignition "the initrd did not print its metadata"
+}
+
+# The installer's last fetch (/ignition?mac=…&os=installed) matched the sticky
+# group: the machine remembers os=installed, on disk, and its next request
+# with only the MAC already gets the installed group.
+check_stage_installed() {
+  local entry state_file=$RUN/state/${VM_MAC//:/-}.json
+  initrd_block ignition-installed >"$LOGS/ignition-installed.json"
+  initrd_block metadata-installed >"$LOGS/metadata-installed.env"
+  expect_request installed "^GET /ignition\?mac=$VM_MAC&os=installed 200$"
+  entry=$(request_entry "$LOGS/netboot.log" "/ignition?mac=$VM_MAC&os=installed")
+  [[ "$entry" == *'"group":"e2e-vm-installed"'* && "$entry" == *'"remembers":{"os":"installed"}'* ]] ||
+    fail installed "the request with os=installed did not make the VM remember os=installed: $entry"
+  node -e '
+    const state = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    if (state.labels?.os?.value !== "installed" || state.labels.os.group !== "e2e-vm-installed") throw new Error(JSON.stringify(state));
+  ' "$state_file" 2>"$LOGS/state-check.log" || fail installed "state file $state_file: $(tail -n1 "$LOGS/state-check.log")"
+  grep -qx "E2E_MARKER=$E2E_INSTALLED_MARKER" "$LOGS/metadata-installed.env" ||
+    fail installed "/metadata?mac=$VM_MAC (MAC only) after the flip is not the installed group's (no E2E_MARKER=$E2E_INSTALLED_MARKER)"
+  grep -qx "OS=installed" "$LOGS/metadata-installed.env" || fail installed "metadata after the flip lacks OS=installed (the sticky group's selector)"
+  if ! grep -qx "REQUEST_QUERY_MAC=$VM_MAC" "$LOGS/metadata-installed.env" || grep -q "^REQUEST_QUERY_OS=" "$LOGS/metadata-installed.env"; then
+    fail installed "metadata after the flip does not show the query as the VM sent it"
+  fi
+  grep -qF "${STAGE_MARKER[installed]}" "$SERIAL_TEXT" || fail installed "the initrd did not finish"
+}
+
+# Second power-on of the same VM, after a netboot restart: firmware HTTP boot
+# and iPXE as before, then /ipxe?mac=… (only the MAC) selects the installed
+# group through the remembered label, whose profile's kernel is the
+# local-disk script: iPXE leaves, and the firmware goes on to its next boot option.
+check_second_boot() {
+  local serial=$LOGS/serial-2.txt requests=$LOGS/requests-2.txt entry mac_hyphens=${VM_MAC//:/-}
+  tr -d '\r' <"$LOGS/serial-2.log" | sed 's/\x1b\[[0-9;?=]*[A-Za-z]//g' >"$serial"
+  request_lines "$LOGS/netboot-2.log" >"$requests"
+  grep -qF "${STAGE_MARKER[second-boot]}" "$serial" || fail second-boot "iPXE did not start on the second power-on"
+  grep -qE "^GET /boot\.ipxe 200$" "$requests" || fail second-boot "no /boot.ipxe on the second power-on"
+  grep -qE "^GET /ipxe\?.*mac=$mac_hyphens.* 200$" "$requests" || fail local-disk "no /ipxe?mac=… on the second power-on"
+  entry=$(request_entry "$LOGS/netboot-2.log" "/ipxe?")
+  [[ "$entry" == *'"group":"e2e-vm-installed"'* && "$entry" == *'"profile":"e2e-local-disk"'* && "$entry" == *'"remembered":{"os":"installed"}'* ]] ||
+    fail local-disk "/ipxe on the second power-on was not matched with the remembered os=installed: $entry"
+  grep -qE "^GET /assets/local-disk\.ipxe 200$" "$requests" || fail local-disk "iPXE did not fetch /assets/local-disk.ipxe"
+  ! grep -qE "^GET /assets/(vmlinuz|initrd\.img) " "$requests" || fail local-disk "the second power-on fetched the installer's kernel or initrd"
+  grep -qF "${STAGE_MARKER[local-disk]}" "$serial" || fail local-disk "the local-disk script did not run"
+  # The HTTP boot option (iPXE) returned an error, and the firmware loaded the next one.
+  next_boot_option "$serial" >"$LOGS/next-boot-option.txt" ||
+    fail next-boot-device "the firmware did not go on to its next boot option after iPXE exited (see serial-2.log)"
+  log "after iPXE exited, the firmware went on to: $(cat "$LOGS/next-boot-option.txt")"
+}
+
+# next_boot_option SERIAL_TEXT: the boot option the firmware loads after the
+# UEFI HTTP boot option failed to start; fails when there is none (yet).
+next_boot_option() {
+  awk '
+    /BdsDxe: failed to start Boot[0-9A-F]+ "UEFI HTTPv4/ { failed = 1; next }
+    failed && match($0, /BdsDxe: loading Boot[0-9A-F]+ "[^"]*"/) { print substr($0, RSTART + 16, RLENGTH - 16); found = 1; exit }
+    END { exit !found }' "$1"
 }
 
 # The boot really crossed the tunnel: the router received at least the kernel
@@ -159,7 +232,7 @@ check_stages() {
 print_timings() {
   local stage
   {
-    echo "stage            seconds after QEMU start"
-    for stage in "${STAGES[@]}"; do printf '%-16s %s\n' "$stage" "${STAGE_SECONDS[$stage]:-never}"; done
+    echo "stage            seconds after QEMU start (second-boot…: after the second power-on)"
+    for stage in "${STAGES[@]}" "${SECOND_BOOT_STAGES[@]}"; do printf '%-16s %s\n' "$stage" "${STAGE_SECONDS[$stage]:-never}"; done
   } | tee "$LOGS/timings.txt"
 }
