@@ -38,6 +38,12 @@ export const SERVE_FLAGS: FlagSpecs = {
   },
   "wireguard-status-file": { type: "string", default: "", env: true, description: "Status file written by the WireGuard sidecar (`netboot wireguard up --status-file`) whose peers /metrics reports; preferred over -wireguard-interface in a pod, where netboot cannot read the interface" },
   "wireguard-interface": { type: "string", default: "", env: true, description: "WireGuard interface whose peers /metrics reports (read with `wg show <interface> dump`; '' disables)" },
+  "assets-cache-max-bytes": {
+    type: "string",
+    default: "",
+    env: true,
+    description: "Most bytes the declared OS image files (sources/) may take in the assets folder, downloads included, e.g. 20GiB; a fetch that would exceed it fails with 507; unset: no budget",
+  },
   "shutdown-grace": { type: "string", default: "30s", env: true, description: "How long SIGTERM waits for in-flight requests (e.g. 30s, 500ms)" },
   version: { type: "boolean", default: false, env: true, description: "Print the version and exit" },
   help: { type: "boolean", default: false, env: true, description: "Print usage and exit" },
@@ -73,6 +79,8 @@ export interface ServeConfig {
   debugViews: "main" | "off" | ListenAddress;
   /** Keep every query value in the boot timeline (default: only the identifying ones). */
   recordQueryValues?: boolean;
+  /** Budget of the OS image cache in the assets folder (bytes); undefined: none. */
+  assetsCacheMaxBytes?: number;
   /** Most client connections open at once on the main listener; undefined: derived from the open-files limit. */
   maxConnections?: number;
   shutdownGraceMs: number;
@@ -92,6 +100,16 @@ export function parseListenAddress(text: string, flag: string): ListenAddress {
   if (port > 65535) throw new UsageError(`invalid ${flag} "${text}": port out of range`);
   const host = match[1] ?? match[2] ?? "";
   return { host: host === "" ? "0.0.0.0" : host, port };
+}
+
+const BYTE_UNITS: Record<string, number> = { "": 1, b: 1, k: 2 ** 10, kib: 2 ** 10, kb: 1e3, m: 2 ** 20, mib: 2 ** 20, mb: 1e6, g: 2 ** 30, gib: 2 ** 30, gb: 1e9, t: 2 ** 40, tib: 2 ** 40, tb: 1e12 };
+
+/** A byte count: a number with an optional unit (K, M, G, T binary; KB, MB, GB, TB decimal; KiB… binary). */
+export function parseByteSize(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$/.exec(text.trim());
+  const factor = match ? BYTE_UNITS[match[2]!.toLowerCase()] : undefined;
+  if (!match || factor === undefined) throw new UsageError(`invalid ${flag} "${text}": want a size such as 20GiB, 500M or 1073741824`);
+  return Math.floor(Number(match[1]) * factor);
 }
 
 export function parseDuration(text: string, flag: string): number {
@@ -174,6 +192,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
       debugViews,
       recordQueryValues: values["record-query-values"] as boolean,
       ...(maxConnections === undefined ? {} : { maxConnections }),
+      ...(values["assets-cache-max-bytes"] ? { assetsCacheMaxBytes: parseByteSize(values["assets-cache-max-bytes"] as string, "-assets-cache-max-bytes") } : {}),
       shutdownGraceMs: parseDuration(values["shutdown-grace"] as string, "-shutdown-grace"),
       ...(values["wireguard-interface"] ? { wireguardInterface: values["wireguard-interface"] as string } : {}),
       ...(values["wireguard-status-file"] ? { wireguardStatusFile: path.resolve(values["wireguard-status-file"] as string) } : {}),

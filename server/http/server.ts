@@ -3,6 +3,9 @@ import type { Logger } from "pino";
 import type { ListenAddress, ServeConfig } from "../config/serve-config.js";
 import { NetbootMetrics, statusFilePeers, wgDumpPeers } from "../observe/metrics.js";
 import { BootTimeline } from "../observe/timeline.js";
+import { ImageCache } from "../images/cache.js";
+import { imagesHook } from "../images/http-hook.js";
+import { ImageMetrics } from "../images/metrics.js";
 import { DataStore } from "../store/store.js";
 import { Explainer } from "../validate/explain.js";
 import { buildApp, limitedServerFactory, ROUTER_OPTIONS, type ResponseInfo } from "./app.js";
@@ -78,7 +81,15 @@ export async function startServer(config: ServeConfig, logger: Logger, https?: {
   const views = viewRoutes({ timeline, metrics, explainer });
   const byPath = machineByPath(timeline);
   const extraRoutes = { ...healthRoutes(store), ...(config.debugViews === "main" ? views : {}) };
-  const app = await buildApp({ store, assetsPath: config.assetsPath, logger, https, onResponse, extraRoutes });
+  const openedStore = store;
+  let assetsHook;
+  if (config.assetsPath !== undefined) {
+    const imageMetrics = new ImageMetrics(metrics.registry);
+    const images = new ImageCache({ assetsRoot: config.assetsPath, logger, metrics: imageMetrics, ...(config.assetsCacheMaxBytes !== undefined ? { maxBytes: config.assetsCacheMaxBytes } : {}) });
+    await images.start();
+    assetsHook = imagesHook(images, () => openedStore.current, imageMetrics);
+  }
+  const app = await buildApp({ store, assetsPath: config.assetsPath, logger, https, onResponse, extraRoutes, ...(assetsHook ? { assetsHook } : {}) });
   guard.watch(app.server);
   if (config.debugViews === "main") app.route({ method: "GET", url: `${MACHINES_PREFIX}*`, handler: byPath });
   await app.listen({ host: config.listen.host, port: config.listen.port });

@@ -30,6 +30,8 @@ export async function startTestServer(options: {
   debugViews?: ServeConfig["debugViews"];
   /** Keep every query value in the boot timeline (-record-query-values). */
   recordQueryValues?: boolean;
+  /** Other settings of the served config. */
+  config?: Partial<ServeConfig>;
 }): Promise<TestServer> {
   const dataDir = options.dataDir ?? makeDataDir(options.files ?? {});
   const logs: Record<string, unknown>[] = [];
@@ -49,6 +51,7 @@ export async function startTestServer(options: {
     recordQueryValues: options.recordQueryValues ?? false,
     shutdownGraceMs: 1000,
     unsupported: [],
+    ...options.config,
   };
   const server = await startServer(config, createLogger("debug", sink));
   const dispatcher = new Agent({ keepAliveTimeout: 1000 });
