@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   validate: async () => (await import("./validate.js")).validateCommand,
   explain: async () => (await import("./explain.js")).explainCommand,
   machines: async () => (await import("./machines.js")).machinesCommand,
+  assets: async () => (await import("./assets.js")).assetsCommand,
 };
 
 /** One line per command for `netboot --help` (kept here so help loads no command). */
@@ -27,6 +28,7 @@ const SUMMARIES: Record<keyof typeof COMMANDS, string> = {
   butane: "translate a Butane file to Ignition (or check raw Ignition)",
   wireguard: "tunnel keys, router configs, the sidecar (up) and its status",
   "dhcp-config": "print the router's DHCP settings for UEFI HTTP boot and iPXE",
+  assets: "OS images declared in sources/: pull, status, add, gc",
 };
 
 function usage(): string {

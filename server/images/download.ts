@@ -7,8 +7,54 @@ import { resolveReference, type DeclaredFile } from "./declaration.js";
 import { verifyCleartext, verifyDetached, verifyDetachedFile } from "./signatures.js";
 import { fetchDocument, openUpstream, upstreamFailure, UPSTREAM_LIMITS, UpstreamError } from "./upstream.js";
 
-/** The hidden folder of the assets directory where downloads are written before they are verified; never served. */
-export const FETCH_FOLDER = ".netboot-fetch";
+/**
+ * The cache's hidden folder in the assets directory, never served: `partial/`
+ * holds downloads until they are verified, `stored/` a record of each file
+ * the cache stored (what `netboot assets gc` may remove).
+ */
+export const FETCH_FOLDER = ".netboot-images";
+const PARTIAL = path.join(FETCH_FOLDER, "partial");
+const STORED = path.join(FETCH_FOLDER, "stored");
+
+/** What the cache recorded about a file it stored. */
+export interface StoredRecord {
+  relative: string;
+  url: string;
+  sha256: string;
+  sha512?: string;
+  size: number;
+  at: string;
+}
+
+/** Records that the cache stored a file (written atomically; a crash before it only means gc leaves the file alone). */
+async function recordStored(assetsRoot: string, record: StoredRecord): Promise<void> {
+  const file = path.join(assetsRoot, STORED, `${record.relative}.json`);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const temp = path.join(assetsRoot, PARTIAL, `${randomBytes(8).toString("hex")}.json`);
+  await fs.writeFile(temp, JSON.stringify(record) + "\n");
+  await fs.rename(temp, file);
+}
+
+/** Every file the cache recorded as stored, by assets-relative path. */
+export async function storedRecords(assetsRoot: string): Promise<StoredRecord[]> {
+  const root = path.join(assetsRoot, STORED);
+  const names = await fs.readdir(root, { recursive: true }).catch(() => [] as string[]);
+  const records: StoredRecord[] = [];
+  for (const name of names.filter((n) => n.endsWith(".json")).sort()) {
+    try {
+      const record = JSON.parse(await fs.readFile(path.join(root, name), "utf8")) as StoredRecord;
+      if (record.relative === name.slice(0, -".json".length).split(path.sep).join("/")) records.push(record);
+    } catch {
+      // Unreadable or being replaced: skipped.
+    }
+  }
+  return records;
+}
+
+/** Forgets a stored file's record (after the file is removed). */
+export async function forgetStored(assetsRoot: string, relative: string): Promise<void> {
+  await fs.rm(path.join(assetsRoot, STORED, `${relative}.json`), { force: true });
+}
 
 /** The file arrived but is not the declared one: nothing is stored. */
 export class VerificationError extends Error {
@@ -73,7 +119,7 @@ async function targetPath(assetsRoot: string, relative: string): Promise<string>
 
 /** A new temporary file in the fetch folder, and the transfer that writes it. */
 export async function startTransfer(assetsRoot: string, file: DeclaredFile): Promise<Transfer> {
-  const folder = path.join(assetsRoot, FETCH_FOLDER);
+  const folder = path.join(assetsRoot, PARTIAL);
   await fs.mkdir(folder, { recursive: true, mode: 0o700 });
   const temp = path.join(folder, `${randomBytes(8).toString("hex")}.part`);
   await fs.writeFile(temp, "", { mode: 0o644 });
@@ -82,7 +128,7 @@ export async function startTransfer(assetsRoot: string, file: DeclaredFile): Pro
 
 /** Removes whatever a previous run left half-written. */
 export async function cleanFetchFolder(assetsRoot: string): Promise<number> {
-  const folder = path.join(assetsRoot, FETCH_FOLDER);
+  const folder = path.join(assetsRoot, PARTIAL);
   let names: string[];
   try {
     names = await fs.readdir(folder);
@@ -216,6 +262,7 @@ export async function download(assetsRoot: string, transfer: Transfer, options: 
     await fs.rename(transfer.tempPath, target);
     await syncFolder(path.dirname(target));
     transfer.total = transfer.written;
+    await recordStored(assetsRoot, { relative: file.relative, url: upstream.url, ...digests, size: transfer.written, at: new Date().toISOString() });
     return { bytes: transfer.written, sha256: digests.sha256, signatures };
   } catch (err) {
     if (!closed) await handle.close().catch(() => undefined);

@@ -73,10 +73,10 @@ export interface UpstreamResponse {
 }
 
 /**
- * GETs a URL, following at most a few redirects under `redirectAllowed`;
+ * GETs (or HEADs) a URL, following at most a few redirects under `redirectAllowed`;
  * anything but a 200 is an UpstreamError. The caller reads (or dumps) the body.
  */
-export async function openUpstream(url: string, signal?: AbortSignal, dispatcher: Dispatcher = agent()): Promise<UpstreamResponse> {
+export async function openUpstream(url: string, signal?: AbortSignal, method: "GET" | "HEAD" = "GET", dispatcher: Dispatcher = agent()): Promise<UpstreamResponse> {
   const start = new URL(url);
   let current = start;
   const total = AbortSignal.timeout(UPSTREAM_LIMITS.totalTimeoutMs);
@@ -84,7 +84,7 @@ export async function openUpstream(url: string, signal?: AbortSignal, dispatcher
   for (let hop = 0; ; hop++) {
     let response: Dispatcher.ResponseData;
     try {
-      response = await request(current, { method: "GET", dispatcher, signal: combined, headers: { "user-agent": "netboot" } });
+      response = await request(current, { method, dispatcher, signal: combined, headers: { "user-agent": "netboot" } });
     } catch (err) {
       throw upstreamFailure(err, current.href);
     }

@@ -42,7 +42,7 @@ describe("pull-through serving of declared files", () => {
     }
     expect(upstream.count("/builds/1.0/kernel")).toBe(1);
     expect(readFileSync(path.join(root.assetsDir, "os/1.0/kernel")).equals(KERNEL)).toBe(true);
-    expect(readdirSync(path.join(root.assetsDir, ".netboot-fetch"))).toEqual([]);
+    expect(readdirSync(path.join(root.assetsDir, ".netboot-images/partial"))).toEqual([]);
     // Later requests are served from disk, with the assets' ETag.
     const again = await server.get("/assets/os/1.0/kernel");
     expect(again.status).toBe(200);
@@ -64,7 +64,7 @@ describe("pull-through serving of declared files", () => {
     expect(first.status).toBe(502);
     expect(first.body).toMatch(/^502 os\/1\.0\/kernel: sha256 mismatch: declared [0-9a-f]{64}, upstream sent [0-9a-f]{64}\n$/);
     expect(existsSync(path.join(root.assetsDir, "os/1.0/kernel"))).toBe(false);
-    expect(readdirSync(path.join(root.assetsDir, ".netboot-fetch"))).toEqual([]);
+    expect(readdirSync(path.join(root.assetsDir, ".netboot-images/partial"))).toEqual([]);
     const line = server.logs.find((l) => String(l.msg).startsWith("image fetch failed"))!;
     expect(line).toMatchObject({ file: "os/1.0/kernel", url: `${upstream.url}/builds/1.0/kernel`, expected: sha256(KERNEL), actual: sha256(wrong) });
     // Within the back-off window: answered from the failure, no new fetch.
@@ -153,7 +153,7 @@ describe("pull-through serving of declared files", () => {
     const answer = await server.get("/assets/os/1.0/kernel");
     expect(answer.status).toBe(502);
     expect(answer.body).toContain("refused a redirect to http://198.51.100.7 (only https is followed)");
-    expect((await server.get("/assets/.netboot-fetch/")).status).toBe(404);
+    expect((await server.get("/assets/.netboot-images/stored/")).status).toBe(404);
   });
 
   it("follows a redirect on the same loopback upstream", async () => {
