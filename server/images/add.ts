@@ -116,7 +116,7 @@ async function probeSizes(release: Release): Promise<Map<string, number>> {
   for (const f of release.files) {
     try {
       const response = await openUpstream(release.url + f.name.split("/").map(encodeURIComponent).join("/"), undefined, "HEAD");
-      await response.body.dump();
+      response.body.resume();
       if (response.length !== undefined) sizes.set(f.name, response.length);
     } catch {
       // The size is optional.

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { blob, sha256, startUpstream, type Upstream } from "./upstream.js";
@@ -159,6 +159,23 @@ describe("pull-through serving of declared files", () => {
   it("follows a redirect on the same loopback upstream", async () => {
     const { upstream, server } = await setUp([{ name: "kernel", sha256: sha256(KERNEL) }], { "/mirror/kernel": KERNEL });
     upstream.redirects.set("/builds/1.0/kernel", `${upstream.url}/mirror/kernel`);
+    const answer = await server.get("/assets/os/1.0/kernel");
+    expect(answer.status).toBe(200);
+    expect(answer.bytes.equals(KERNEL)).toBe(true);
+  });
+
+  it("picks up a declaration added while it runs (sources/ is watched with the rest of the data directory)", async () => {
+    const upstream = await startUpstream({ "/builds/1.0/kernel": KERNEL });
+    cleanups.push(() => upstream.close());
+    const root = makeRoot({ "profiles/.keep": "" });
+    cleanups.push(root.remove);
+    const server = await startImageServer(root.dataDir);
+    cleanups.push(() => server.close());
+    expect((await server.get("/assets/os/1.0/kernel")).status).toBe(404);
+    mkdirSync(path.join(root.dataDir, "sources"));
+    writeFileSync(path.join(root.dataDir, "sources/.os.yaml.tmp"), declaration(upstream, [{ name: "kernel", sha256: sha256(KERNEL) }]));
+    renameSync(path.join(root.dataDir, "sources/.os.yaml.tmp"), path.join(root.dataDir, "sources/os.yaml"));
+    for (let i = 0; i < 100 && server.server.store.current.sources.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
     const answer = await server.get("/assets/os/1.0/kernel");
     expect(answer.status).toBe(200);
     expect(answer.bytes.equals(KERNEL)).toBe(true);
