@@ -113,9 +113,21 @@ export interface DownloadOptions {
 async function targetPath(assetsRoot: string, relative: string): Promise<string> {
   const root = await fs.realpath(assetsRoot);
   const target = path.join(root, relative);
+  const inside = (real: string) => real === root || real.startsWith(root + path.sep);
+  const refuse = () => new UpstreamError(`refused: ${relative} would be stored outside the assets folder`);
+  // The folders that exist are checked before any is created, so nothing is made outside either.
+  let existing = path.dirname(target);
+  for (;;) {
+    const real = await fs.realpath(existing).catch(() => undefined);
+    if (real !== undefined) {
+      if (!inside(real)) throw refuse();
+      break;
+    }
+    existing = path.dirname(existing);
+  }
   await fs.mkdir(path.dirname(target), { recursive: true });
   const parent = await fs.realpath(path.dirname(target));
-  if (parent !== root && !parent.startsWith(root + path.sep)) throw new UpstreamError(`refused: ${relative} would be stored outside the assets folder`);
+  if (!inside(parent)) throw refuse();
   return path.join(parent, path.basename(target));
 }
 

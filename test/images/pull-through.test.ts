@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { blob, sha256, startUpstream, type Upstream } from "./upstream.js";
@@ -180,6 +180,29 @@ describe("pull-through serving of declared files", () => {
     const answer = await server.get("/assets/os/1.0/kernel");
     expect(answer.status).toBe(200);
     expect(answer.bytes.equals(KERNEL)).toBe(true);
+  });
+
+  it("removes downloads a previous run left half-written when it starts", async () => {
+    const upstream = await startUpstream({});
+    cleanups.push(() => upstream.close());
+    const root = makeRoot({ "sources/os.yaml": declaration(upstream, [{ name: "kernel", sha256: sha256(KERNEL) }]), "assets/.netboot-images/partial/0123.part": KERNEL.subarray(0, 1000) });
+    cleanups.push(root.remove);
+    const server = await startImageServer(root.dataDir);
+    cleanups.push(() => server.close());
+    expect(readdirSync(path.join(root.assetsDir, ".netboot-images/partial"))).toEqual([]);
+    expect(existsSync(path.join(root.assetsDir, "os/1.0/kernel"))).toBe(false);
+  });
+
+  it("refuses to store a file where a symlinked folder would take it out of the assets folder", async () => {
+    const outside = makeRoot({});
+    cleanups.push(outside.remove);
+    const { server, root } = await setUp([{ name: "kernel", sha256: sha256(KERNEL) }], { "/builds/1.0/kernel": KERNEL });
+    symlinkSync(outside.dataDir, path.join(root.assetsDir, "os"));
+    // A Range request waits for the stored file (a plain GET would be streamed, then cut).
+    const answer = await server.get("/assets/os/1.0/kernel", { headers: { range: "bytes=0-9" } });
+    expect(answer.status).toBe(502);
+    expect(answer.body).toContain("refused: os/1.0/kernel would be stored outside the assets folder");
+    expect(readdirSync(outside.dataDir)).toEqual(["assets"]);
   });
 
   it("keeps the cache within its byte budget", async () => {

@@ -57,6 +57,13 @@ describe("source declarations in netboot validate", () => {
     expect(full.stdout).toMatch(/^1 error, 0 warnings/m);
   });
 
+  it("takes the data directory as its argument, and the repository's example data (with its declared Fedora CoreOS release) is clean", async () => {
+    const repo = new URL("../..", import.meta.url).pathname;
+    const { code, stdout } = await runCommand(validateCommand, [repo]);
+    expect(stdout).toMatch(/^0 errors, 0 warnings in \d+ groups/);
+    expect(code).toBe(0);
+  });
+
   it("warns about a file two sources declare with different digests", async () => {
     const a = `path: os\nurl: https://a.invalid/\nfiles:\n  - name: kernel\n    sha256: ${DIGEST}\n`;
     const b = `path: os\nurl: https://b.invalid/\nfiles:\n  - name: kernel\n    sha256: ${"cd".repeat(32)}\n`;
