@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { blob, sha256, startUpstream, type Upstream } from "./upstream.js";
 import { makeRoot, startImageServer } from "./server.js";
@@ -80,6 +81,28 @@ describe("pull-through serving of declared files", () => {
     expect(third.status).toBe(200);
     expect(third.bytes.equals(KERNEL)).toBe(true);
     expect(upstream.count("/builds/1.0/kernel")).toBe(2);
+  });
+
+  it("streams the file to its first client while the download runs, and sends the last byte once it is verified", async () => {
+    const { upstream, server } = await setUp([{ name: "kernel", sha256: sha256(KERNEL), size: KERNEL.length }], { "/builds/1.0/kernel": KERNEL });
+    upstream.slowMs = 100; // 16 pieces, 1.6 s in all
+    const started = performance.now();
+    const response = await request(`${server.url}/assets/os/1.0/kernel`);
+    const headersAt = performance.now() - started;
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["x-netboot-cache"]).toBe("miss");
+    expect(response.headers["content-length"]).toBe(String(KERNEL.length));
+    const chunks: Buffer[] = [];
+    let firstByteAt = 0;
+    for await (const chunk of response.body) {
+      if (chunks.length === 0) firstByteAt = performance.now() - started;
+      chunks.push(chunk as Buffer);
+    }
+    const endAt = performance.now() - started;
+    expect(Buffer.concat(chunks).equals(KERNEL)).toBe(true);
+    // The first bytes came long before the last piece left the upstream.
+    expect(headersAt).toBeLessThan(endAt - 800);
+    expect(firstByteAt).toBeLessThan(endAt - 800);
   });
 
   it("cuts the first client's stream short when the file turns out not to match", async () => {
