@@ -15,6 +15,14 @@ export type AssetsHook = (request: FastifyRequest, reply: FastifyReply, relative
 const CHUNK_BYTES = 1024 * 1024;
 
 /**
+ * How long a plain GET of a file being fetched waits for the verified file
+ * before it is answered with the bytes as they arrive: long enough that a
+ * small or fast download is answered as any asset (or with its failure),
+ * short enough that a client does not sit silent through a long download.
+ */
+export const STREAM_AFTER_MS = 5_000;
+
+/**
  * Reads a download's temporary file while it is being written, for the first
  * clients of a file. The last byte is held back until the file is verified:
  * a client never receives a whole file that turns out not to match its
@@ -111,10 +119,11 @@ async function streamTransfer(reply: FastifyReply, transfer: Transfer): Promise<
  * The hook in front of assets serving for declared OS image files: a file on
  * disk is left to the normal serving; one that is not is fetched (once for
  * every request that wants it), verified and stored first. HEAD of a file
- * whose size is declared is answered without fetching. The first clients of a
- * file (plain GETs) get the bytes as they arrive, all but the last one before
- * the digest is checked; a Range, a HEAD without a size, and every later
- * request wait for the verified file and get the normal serving.
+ * whose size is declared is answered without fetching. A plain GET waits for
+ * the verified file up to STREAM_AFTER_MS, then gets the bytes as they
+ * arrive, all but the last one before the digest is checked; a Range, a HEAD
+ * without a size, and every later request wait for the verified file and get
+ * the normal serving.
  */
 export function imagesHook(cache: ImageCache, snapshot: () => Snapshot, metrics?: ImageMetrics): AssetsHook {
   return async (request, reply, relative) => {
@@ -150,8 +159,20 @@ export function imagesHook(cache: ImageCache, snapshot: () => Snapshot, metrics?
     }
     metrics?.request("miss");
     if (request.method === "GET" && request.headers.range === undefined) {
-      const streamed = await streamTransfer(reply, job.transfer);
-      if (streamed) return streamed;
+      // A download that ends soon is answered as any asset, or with its failure; a longer one is streamed.
+      let timer: NodeJS.Timeout | undefined;
+      const ended = await Promise.race([
+        job.done.then(
+          () => true,
+          () => true,
+        ),
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), STREAM_AFTER_MS))),
+      ]);
+      clearTimeout(timer);
+      if (!ended) {
+        const streamed = await streamTransfer(reply, job.transfer);
+        if (streamed) return streamed;
+      }
     }
     try {
       await job.done;

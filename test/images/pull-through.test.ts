@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSy
 import path from "node:path";
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
+import { STREAM_AFTER_MS } from "../../server/images/http-hook.js";
 import { blob, sha256, startUpstream, type Upstream } from "./upstream.js";
 import { makeRoot, startImageServer } from "./server.js";
 
@@ -61,7 +62,7 @@ describe("pull-through serving of declared files", () => {
     const wrong = Buffer.from(KERNEL);
     wrong[1000] ^= 0xff;
     const { upstream, server, root } = await setUp([{ name: "kernel", sha256: sha256(KERNEL) }], { "/builds/1.0/kernel": wrong });
-    const first = await server.get("/assets/os/1.0/kernel", { headers: { range: "bytes=0-99" } });
+    const first = await server.get("/assets/os/1.0/kernel");
     expect(first.status).toBe(502);
     expect(first.body).toMatch(/^502 os\/1\.0\/kernel: sha256 mismatch: declared [0-9a-f]{64}, upstream sent [0-9a-f]{64}\n$/);
     expect(existsSync(path.join(root.assetsDir, "os/1.0/kernel"))).toBe(false);
@@ -83,9 +84,9 @@ describe("pull-through serving of declared files", () => {
     expect(upstream.count("/builds/1.0/kernel")).toBe(2);
   });
 
-  it("streams the file to its first client while the download runs, and sends the last byte once it is verified", async () => {
+  it("streams the file to a first client still waiting after a while, and sends the last byte once it is verified", async () => {
     const { upstream, server } = await setUp([{ name: "kernel", sha256: sha256(KERNEL), size: KERNEL.length }], { "/builds/1.0/kernel": KERNEL });
-    upstream.slowMs = 100; // 16 pieces, 1.6 s in all
+    upstream.slowMs = 500; // 16 pieces, 8 s in all: longer than a GET waits before it is streamed
     const started = performance.now();
     const response = await request(`${server.url}/assets/os/1.0/kernel`);
     const headersAt = performance.now() - started;
@@ -101,22 +102,28 @@ describe("pull-through serving of declared files", () => {
     const endAt = performance.now() - started;
     expect(Buffer.concat(chunks).equals(KERNEL)).toBe(true);
     // The first bytes came long before the last piece left the upstream.
-    expect(headersAt).toBeLessThan(endAt - 800);
-    expect(firstByteAt).toBeLessThan(endAt - 800);
+    expect(headersAt).toBeGreaterThanOrEqual(STREAM_AFTER_MS - 50);
+    expect(headersAt).toBeLessThan(endAt - 1000);
+    expect(firstByteAt).toBeLessThan(endAt - 1000);
   });
 
   it("cuts the first client's stream short when the file turns out not to match", async () => {
     const wrong = Buffer.from(KERNEL);
     wrong[KERNEL.length - 1] ^= 0xff;
     const { upstream, server } = await setUp([{ name: "kernel", sha256: sha256(KERNEL), size: KERNEL.length }], { "/builds/1.0/kernel": wrong });
-    upstream.slowMs = 10;
-    const outcome = await server.get("/assets/os/1.0/kernel").then(
-      (r) => ({ status: r.status, length: r.bytes.length }),
-      (err: Error) => ({ error: err.message }),
+    upstream.slowMs = 400; // 6.4 s: streamed before the mismatch shows
+    const response = await request(`${server.url}/assets/os/1.0/kernel`);
+    expect(response.statusCode).toBe(200);
+    const received: Buffer[] = [];
+    const error = await (async () => {
+      for await (const chunk of response.body) received.push(chunk as Buffer);
+    })().then(
+      () => undefined,
+      (err: Error) => err,
     );
-    // Either the transfer is cut (an error), or a 502 came before any byte: never the whole, unverified file.
-    if ("status" in outcome) expect(outcome.status).toBe(502);
-    else expect(outcome.error).toBeTruthy();
+    // Cut one byte short of the announced length: never the whole, unverified file.
+    expect(error).toBeInstanceOf(Error);
+    expect(Buffer.concat(received).length).toBe(KERNEL.length - 1);
   });
 
   it("serves a cached file when the upstream is down, and after a restart", async () => {
