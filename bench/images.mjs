@@ -69,7 +69,7 @@ export async function benchImages({ workDir, fileBytes, clients = 4, rounds = 2 
 
   const { direct, firstDownload, netbootHits, nginxHits } = results;
   printTable(
-    `First download of a declared ${fixed(fileBytes / GiB, 2)} GiB file (fetched, sha256-checked, stored, streamed to one curl), best of ${rounds}`,
+    `First download of a declared ${fixed(fileBytes / GiB, 2)} GiB file (fetched, sha256-checked, stored and sent to one curl client), best of ${rounds}`,
     ["path", "GiB/s", "vs direct", "upstream CPU-s per GiB", "netboot CPU-s per GiB"],
     [
       { path: "curl ← nginx upstream (direct)", "GiB/s": fixed(direct.gibPerSecond, 2), "vs direct": "1.00×", "upstream CPU-s per GiB": fixed(direct.cpuSecondsPerGiB[0], 3), "netboot CPU-s per GiB": "" },
