@@ -8,9 +8,9 @@ import { fixed, printTable, ratio } from "./lib/table.mjs";
 
 const GiB = 2 ** 30;
 
-function makeAsset(dir, bytes) {
+export function makeAsset(dir, bytes, name = "big.bin") {
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, "big.bin");
+  const file = path.join(dir, name);
   if (existsSync(file) && statSync(file).size === bytes) return file;
   const block = randomBytes(2 ** 20);
   const fd = openSync(file, "w");
@@ -19,7 +19,7 @@ function makeAsset(dir, bytes) {
   return file;
 }
 
-function curl(url) {
+export function curl(url) {
   return runPinned(CLIENT_CPU, "curl", ["-sS", "--fail", "-o", "/dev/null", "-w", "%{size_download}", url], 600_000).then(Number);
 }
 
@@ -35,7 +35,7 @@ async function round(server, url, clients, fileBytes) {
   return { gibPerSecond: bytes / GiB / seconds, cpuSecondsPerGiB: cpu / (bytes / GiB) };
 }
 
-async function measure(server, url, clients, fileBytes, rounds) {
+export async function measure(server, url, clients, fileBytes, rounds) {
   try {
     await curl(url); // warm-up (and page cache)
     const runs = [];

@@ -1,4 +1,4 @@
-// npm run bench [-- --only ipxe,store,assets,storm] [--quick]
+// npm run bench [-- --only ipxe,store,assets,storm,images] [--quick]   (images is optional: not in the default set)
 // Benchmarks netboot against references on this machine; every load goes to 127.0.0.1.
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -23,6 +23,7 @@ const tools = new Set(["taskset"]);
 if (only.has("ipxe")) tools.add("wrk");
 if (only.has("assets")) ["nginx", "curl"].forEach((t) => tools.add(t));
 if (only.has("storm")) tools.add("nginx");
+if (only.has("images")) ["nginx", "curl"].forEach((t) => tools.add(t));
 for (const tool of tools) {
   if (!hasCommand(tool)) {
     console.error(`${tool} is needed (Debian: apt-get install wrk nginx-light curl util-linux)`);
@@ -50,6 +51,11 @@ if (only.has("assets")) {
 if (only.has("storm")) {
   const { benchStorm } = await import("./storm.mjs");
   results.storm = await benchStorm({ workDir, clients: quick ? 50 : 200 });
+}
+
+if (only.has("images")) {
+  const { benchImages } = await import("./images.mjs");
+  results.images = await benchImages({ workDir, fileBytes: quick ? 256 * 2 ** 20 : 2 ** 30 });
 }
 
 writeFileSync(path.join(workDir, "results.json"), JSON.stringify(results, null, 2) + "\n");

@@ -70,7 +70,7 @@ annotations:
 
 {{/* The data folders mounted under the data path, in a fixed order. */}}
 {{- define "netboot.dataFolders" -}}
-profiles groups ignition generic
+profiles groups ignition generic sources
 {{- end }}
 
 {{/*

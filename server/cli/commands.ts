@@ -16,6 +16,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   machines: async () => (await import("./machines.js")).machinesCommand,
   rpc: async () => (await import("./rpc.js")).rpcCommand,
   tls: async () => (await import("./tls.js")).tlsCommand,
+  assets: async () => (await import("./assets.js")).assetsCommand,
 };
 
 /** One line per command for `netboot --help` (kept here so help loads no command). */
@@ -23,12 +24,13 @@ const SUMMARIES: Record<keyof typeof COMMANDS, string> = {
   serve: "serve a Matchbox data directory over HTTP (the default)",
   validate: "check every file, reference and template of a data directory",
   explain: "show which group and profile a machine gets, and why",
-  machines: "list the machines a running server has seen, or one machine's boot timeline",
+  machines: "the machines a server has seen (boot timelines), what they remember from sticky groups; forget",
   butane: "translate a Butane file to Ignition (or check raw Ignition)",
   wireguard: "tunnel keys, router configs, the sidecar (up) and its status",
   "dhcp-config": "print the router's DHCP settings for UEFI HTTP boot and iPXE",
   rpc: "put, get, list, delete and select through the gRPC API (bootcmd's commands)",
   tls: "make the CA, server and client certificates of the gRPC API",
+  assets: "OS images declared in sources/: pull, status, add, gc",
 };
 
 export function usage(): string {

@@ -11,7 +11,7 @@ const FLAGS: FlagSpecs = {
   help: { type: "boolean", default: false, description: "Print usage and exit" },
 };
 
-const USAGE = `Usage: netboot validate [-data-path DIR] [-assets-path DIR] [--json] [--strict]
+const USAGE = `Usage: netboot validate [-data-path DIR | DIR] [-assets-path DIR] [--json] [--strict]
 
 Loads the data directory as the server does and reports every problem as
 FILE[:POINTER]: severity: reason — files that do not parse or fit the schema,
@@ -32,8 +32,12 @@ export const validateCommand: Command = {
     let values;
     try {
       const parsed = parseFlags(argv, FLAGS, process.env);
-      if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
+      // `netboot validate DIR` reads as `-data-path DIR`.
+      if (parsed.positionals.length > 1 || (parsed.positionals.length === 1 && parsed.given.has("data-path"))) {
+        throw new UsageError(`unexpected argument "${parsed.positionals.at(-1)}"`);
+      }
       values = parsed.values;
+      if (parsed.positionals.length === 1) values["data-path"] = parsed.positionals[0];
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
       process.stderr.write(`netboot validate: ${err.message}\n\n${USAGE}`);

@@ -43,6 +43,12 @@ export const SERVE_FLAGS: FlagSpecs = {
   "state-path": { type: "string", default: "", env: true, description: "Directory where machines remember the labels of sticky groups (one small file per MAC); '' keeps no state, and matching is exactly Matchbox's" },
   "state-max-machines": { type: "string", default: "10000", env: true, description: "Most machines -state-path remembers; a new machine beyond it is refused (logged and counted), none is evicted" },
   "api-token-file": { type: "string", default: "", env: true, description: "File holding the bearer token of the write API (DELETE /machines/<mac>/state, served where the read-only views are); '' turns the write API off" },
+  "assets-cache-max-bytes": {
+    type: "string",
+    default: "",
+    env: true,
+    description: "Most bytes the declared OS image files (sources/) may take in the assets folder, downloads included, e.g. 20GiB; a fetch that would exceed it fails with 507; unset: no budget",
+  },
   "shutdown-grace": { type: "string", default: "30s", env: true, description: "How long SIGTERM waits for in-flight requests (e.g. 30s, 500ms)" },
   version: { type: "boolean", default: false, env: true, description: "Print the version and exit" },
   help: { type: "boolean", default: false, env: true, description: "Print usage and exit" },
@@ -78,6 +84,8 @@ export interface ServeConfig {
   debugViews: "main" | "off" | ListenAddress;
   /** Keep every query value in the boot timeline (default: only the identifying ones). */
   recordQueryValues?: boolean;
+  /** Budget of the OS image cache in the assets folder (bytes); undefined: none. */
+  assetsCacheMaxBytes?: number;
   /** Most client connections open at once on the main listener; undefined: derived from the open-files limit. */
   maxConnections?: number;
   shutdownGraceMs: number;
@@ -105,6 +113,16 @@ export function parseListenAddress(text: string, flag: string): ListenAddress {
   if (port > 65535) throw new UsageError(`invalid ${flag} "${text}": port out of range`);
   const host = match[1] ?? match[2] ?? "";
   return { host: host === "" ? "0.0.0.0" : host, port };
+}
+
+const BYTE_UNITS: Record<string, number> = { "": 1, b: 1, k: 2 ** 10, kib: 2 ** 10, kb: 1e3, m: 2 ** 20, mib: 2 ** 20, mb: 1e6, g: 2 ** 30, gib: 2 ** 30, gb: 1e9, t: 2 ** 40, tib: 2 ** 40, tb: 1e12 };
+
+/** A byte count: a number with an optional unit (K, M, G, T binary; KB, MB, GB, TB decimal; KiB… binary). */
+export function parseByteSize(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$/.exec(text.trim());
+  const factor = match ? BYTE_UNITS[match[2]!.toLowerCase()] : undefined;
+  if (!match || factor === undefined) throw new UsageError(`invalid ${flag} "${text}": want a size such as 20GiB, 500M or 1073741824`);
+  return Math.floor(Number(match[1]) * factor);
 }
 
 export function parseDuration(text: string, flag: string): number {
@@ -254,6 +272,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
       debugViews,
       recordQueryValues: values["record-query-values"] as boolean,
       ...(maxConnections === undefined ? {} : { maxConnections }),
+      ...(values["assets-cache-max-bytes"] ? { assetsCacheMaxBytes: parseByteSize(values["assets-cache-max-bytes"] as string, "-assets-cache-max-bytes") } : {}),
       shutdownGraceMs: parseDuration(values["shutdown-grace"] as string, "-shutdown-grace"),
       ...(values["server-url"] ? { serverUrl: parseServerUrl(values["server-url"] as string) } : {}),
       ...(rpc ? { rpc } : {}),

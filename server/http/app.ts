@@ -9,6 +9,7 @@ import type { RecordResult } from "../state/store.js";
 import { oneLine } from "../errors.js";
 import { percentDecode } from "../util/percent.js";
 import type { DataStore } from "../store/store.js";
+import type { AssetsHook } from "../images/http-hook.js";
 import { ASSETS_PREFIX, renderListing, serveAsset } from "./assets.js";
 import { bootRoutes, type MachineHandler } from "./boot-routes.js";
 import { cleanPath, escapePath, splitTarget } from "./canonical.js";
@@ -41,6 +42,8 @@ export interface AppOptions {
   https?: { key: Buffer; cert: Buffer };
   /** Called once per answered request, after the response is sent (metrics, boot timeline). Must not throw or block. */
   onResponse?: (info: ResponseInfo) => void;
+  /** Runs before /assets/ serving (declared OS images fetched on first use); may answer the request itself. */
+  assetsHook?: AssetsHook;
   /** Extra routes (read-only views) registered on this app, by exact path. */
   extraRoutes?: Record<string, (request: FastifyRequest, reply: FastifyReply) => unknown>;
   /** Machine state (sticky groups); undefined: none is kept, and matching is Matchbox's. */
@@ -253,7 +256,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (options.assetsPath !== undefined) {
       if (decoded === "/assets") return sendRedirect(reply, "/assets/" + (rawQuery ? "?" + rawQuery : ""));
       if (decoded.startsWith(ASSETS_PREFIX)) {
-        return serveAsset(request, reply, options.assetsPath, decoded.slice(ASSETS_PREFIX.length));
+        const relative = decoded.slice(ASSETS_PREFIX.length);
+        const answered = options.assetsHook && (await options.assetsHook(request, reply, relative));
+        if (answered) return answered;
+        return serveAsset(request, reply, options.assetsPath, relative);
       }
     }
     return sendNotFound(reply);

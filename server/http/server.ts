@@ -5,6 +5,9 @@ import { NetbootMetrics, statusFilePeers, wgDumpPeers } from "../observe/metrics
 import { BootTimeline } from "../observe/timeline.js";
 import { filesNamingPlaceholder, PLACEHOLDER_ORIGIN } from "../store/server-url.js";
 import { MachineStateStore } from "../state/store.js";
+import { ImageCache } from "../images/cache.js";
+import { imagesHook } from "../images/http-hook.js";
+import { ImageMetrics } from "../images/metrics.js";
 import { DataStore } from "../store/store.js";
 import { Explainer } from "../validate/explain.js";
 import { buildApp, limitedServerFactory, ROUTER_OPTIONS, type ResponseInfo } from "./app.js";
@@ -103,7 +106,15 @@ export async function startServer(config: ServeConfig, logger: Logger, https?: {
   // The write API is served where the views are, behind its token.
   const writeRoutes = stateRoutes({ state, apiTokenFile: config.apiTokenFile, logger });
   const extraRoutes = { ...healthRoutes(store), ...(config.debugViews === "main" ? views : {}) };
-  const app = await buildApp({ store, assetsPath: config.assetsPath, logger, https, onResponse, extraRoutes, ...(state ? { state } : {}) });
+  const openedStore = store;
+  let assetsHook;
+  if (config.assetsPath !== undefined) {
+    const imageMetrics = new ImageMetrics(metrics.registry);
+    const images = new ImageCache({ assetsRoot: config.assetsPath, logger, metrics: imageMetrics, ...(config.assetsCacheMaxBytes !== undefined ? { maxBytes: config.assetsCacheMaxBytes } : {}) });
+    await images.start();
+    assetsHook = imagesHook(images, () => openedStore.current, imageMetrics);
+  }
+  const app = await buildApp({ store, assetsPath: config.assetsPath, logger, https, onResponse, extraRoutes, ...(assetsHook ? { assetsHook } : {}), ...(state ? { state } : {}) });
   guard.watch(app.server);
   if (config.debugViews === "main") {
     app.route({ method: "GET", url: `${MACHINES_PREFIX}*`, handler: byPath });

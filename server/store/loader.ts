@@ -1,4 +1,5 @@
 import path from "node:path";
+import { decodeSource, type Source } from "../images/declaration.js";
 import { compareBytes } from "../match/group.js";
 import { isRawIgnition, rawIgnitionError } from "../render/ignition.js";
 import { templateParseError } from "../render/template.js";
@@ -77,7 +78,8 @@ function checkTemplate(relative: string, uses: ReadonlySet<TemplateUse>): CheckF
 /**
  * Reads the data directory into a new snapshot: every group document in
  * `groups/`, every profile in `profiles/` plus any other profile a group
- * names, and every template a profile names. A file that breaks, or that
+ * names, every template a profile names, and every OS image source in
+ * `sources/`. A file that breaks, or that
  * cannot be read, keeps its last good version in service; a folder that
  * cannot be listed keeps its last listing. Every such file or folder is a
  * problem of the snapshot.
@@ -157,6 +159,13 @@ export async function loadSnapshot(dataDir: string, cache: FileCache, generation
     if (template) templates.set(relative, template);
   }
 
+  const sources: Source[] = [];
+  for (const name of listDocuments("sources")) {
+    const relative = `sources/${name}`;
+    const source = await loadFile<Source>(relative, STORE_LIMITS.maxDocumentBytes, readDocument(relative, decodeSource));
+    if (source) sources.push(source);
+  }
+
   cache.endLoad();
-  return new Snapshot(groups, profiles, templates, [...problems.values()], generation, new Date());
+  return new Snapshot(groups, profiles, templates, [...problems.values()], generation, new Date(), sources);
 }

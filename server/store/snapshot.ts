@@ -1,3 +1,4 @@
+import type { Source } from "../images/declaration.js";
 import { GroupIndex } from "../match/index.js";
 import { dataRelativePath } from "./paths.js";
 import type { FileProblem, Group, Profile, TemplateKind } from "./types.js";
@@ -39,6 +40,8 @@ export class Snapshot {
     readonly problems: readonly FileProblem[],
     readonly generation: number,
     readonly loadedAt: Date,
+    /** OS image sources (`sources/*`), in file name order. */
+    readonly sources: readonly Source[] = [],
   ) {
     this.index = new GroupIndex(groups);
   }

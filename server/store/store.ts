@@ -24,7 +24,7 @@ export interface DataStoreOptions {
 }
 
 /** Folders of the data directory whose changes trigger a reload. */
-const WATCHED_FOLDERS = ["", "groups", "profiles", "ignition", "generic", "cloud"];
+const WATCHED_FOLDERS = ["", "groups", "profiles", "ignition", "generic", "cloud", "sources"];
 
 function problemKey(p: FileProblem): string {
   return `${p.file}\0${p.pointer ?? ""}\0${p.message}`;

@@ -1,5 +1,6 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import type { DeclaredFile, Source } from "../images/declaration.js";
 import type { Profile } from "../store/types.js";
 import type { Problem } from "./problems.js";
 
@@ -9,26 +10,32 @@ export interface AssetReference {
   pointer: string;
   /** The URL path as written, e.g. `/assets/fedora-coreos/kernel`. */
   urlPath: string;
+  /** Written as a full URL (`http://host/assets/…`): maybe this server, maybe another. */
+  absolute: boolean;
 }
 
-/** Whitespace-separated words of `text` that are (or, after `name=`, hold) a local `/assets/…` path. */
-function localAssetPaths(text: string): string[] {
-  const found: string[] = [];
+const URL_PREFIX = /^[a-z][a-z0-9+.-]*:\/\/[^/\s]*/i;
+
+/** Whitespace-separated words of `text` that are (or, after `name=`, hold) an `/assets/…` path, local or in a full URL. */
+function assetPaths(text: string): { urlPath: string; absolute: boolean }[] {
+  const found: { urlPath: string; absolute: boolean }[] = [];
   for (const word of text.split(/\s+/)) {
-    const value = word.startsWith(ASSETS_PREFIX) ? word : word.slice(word.indexOf("=") + 1);
+    let value = word.startsWith(ASSETS_PREFIX) || URL_PREFIX.test(word) ? word : word.slice(word.indexOf("=") + 1);
+    const absolute = URL_PREFIX.test(value);
+    if (absolute) value = value.replace(URL_PREFIX, "");
     if (!value.startsWith(ASSETS_PREFIX) || value.includes("${")) continue;
-    found.push(value.replace(/[?#].*$/, ""));
+    found.push({ urlPath: value.replace(/[?#].*$/, ""), absolute });
   }
   return found;
 }
 
-/** Local asset paths in a profile's kernel, initrd and args, each with its place in the document. */
+/** Asset paths in a profile's kernel, initrd and args, each with its place in the document. */
 export function assetReferences(profile: Profile): AssetReference[] {
   const boot = profile.boot;
   if (!boot) return [];
   const references: AssetReference[] = [];
   const add = (pointer: string, text: string) => {
-    for (const urlPath of localAssetPaths(text)) references.push({ pointer, urlPath });
+    for (const found of assetPaths(text)) references.push({ pointer, ...found });
   };
   add("/boot/kernel", boot.kernel);
   boot.initrd.forEach((initrd, i) => add(`/boot/initrd/${i}`, initrd));
@@ -36,8 +43,8 @@ export function assetReferences(profile: Profile): AssetReference[] {
   return references;
 }
 
-/** The file under `assetsRoot` a URL path names, or a reason it names none. */
-function assetFile(assetsRoot: string, urlPath: string): string | { reason: string } {
+/** The assets-relative path a URL path names, or a reason it names none. */
+function assetRelative(urlPath: string): string | { reason: string } {
   let decoded: string;
   try {
     decoded = decodeURIComponent(urlPath.slice(ASSETS_PREFIX.length));
@@ -45,12 +52,17 @@ function assetFile(assetsRoot: string, urlPath: string): string | { reason: stri
     return { reason: `${urlPath} has an invalid percent escape` };
   }
   if (decoded.includes("\0")) return { reason: `${urlPath} contains a NUL byte` };
-  const cleaned = path.posix.normalize("/" + decoded);
-  return path.join(assetsRoot, cleaned);
+  return path.posix.normalize("/" + decoded).slice(1);
 }
 
-/** Every local asset a profile boots from must be a file in the assets directory. */
-export async function checkAssets(profiles: Iterable<Profile>, assetsRoot: string): Promise<Problem[]> {
+/**
+ * Every asset a profile boots from must be a file in the assets directory or
+ * declared in sources/ (then fetched on first use). Without an assets
+ * directory, and for full URLs (which may name another server), only paths in
+ * a declared source's folder are checked: there, a name no declaration gives
+ * is a mistake.
+ */
+export async function checkAssets(profiles: Iterable<Profile>, assetsRoot: string | undefined, sources: readonly Source[], declared: ReadonlyMap<string, DeclaredFile>): Promise<Problem[]> {
   const problems: Problem[] = [];
   const known = new Map<string, Promise<boolean>>();
   const isFile = (file: string) => {
@@ -63,11 +75,19 @@ export async function checkAssets(profiles: Iterable<Profile>, assetsRoot: strin
   };
   for (const profile of profiles) {
     for (const reference of assetReferences(profile)) {
-      const file = assetFile(assetsRoot, reference.urlPath);
-      if (typeof file !== "string") {
-        problems.push({ file: profile.file, pointer: reference.pointer, severity: "error", reason: file.reason });
-      } else if (!(await isFile(file))) {
-        problems.push({ file: profile.file, pointer: reference.pointer, severity: "error", reason: `asset ${reference.urlPath} is not a file in the assets directory` });
+      const relative = assetRelative(reference.urlPath);
+      if (typeof relative !== "string") {
+        if (assetsRoot !== undefined && !reference.absolute) problems.push({ file: profile.file, pointer: reference.pointer, severity: "error", reason: relative.reason });
+        continue;
+      }
+      if (declared.has(relative)) continue;
+      const onDisk = assetsRoot !== undefined && (await isFile(path.join(assetsRoot, relative)));
+      if (onDisk) continue;
+      const source = sources.find((s) => relative.startsWith(s.path + "/"));
+      if (source) {
+        problems.push({ file: profile.file, pointer: reference.pointer, severity: "error", reason: `asset ${reference.urlPath} is in the folder of ${source.file}, which does not declare it${assetsRoot !== undefined ? ", and is not a file in the assets directory" : ""}` });
+      } else if (assetsRoot !== undefined && !reference.absolute) {
+        problems.push({ file: profile.file, pointer: reference.pointer, severity: "error", reason: `asset ${reference.urlPath} is neither a file in the assets directory nor declared in sources/` });
       }
     }
   }

@@ -1,3 +1,4 @@
+import { declaredFiles, conflictingDeclarations } from "../images/declaration.js";
 import { FileCache, loadSnapshot } from "../store/loader.js";
 import type { Snapshot } from "../store/snapshot.js";
 import { checkAssets } from "./assets.js";
@@ -8,7 +9,7 @@ import { checkStructure } from "./structure.js";
 export { formatProblem, countBySeverity, type Problem } from "./problems.js";
 
 export interface ValidateOptions {
-  /** Also check that local `/assets/…` paths in profiles exist here. */
+  /** Also check that local `/assets/…` paths in profiles exist here (or are declared in sources/). */
   assetsPath?: string;
 }
 
@@ -33,7 +34,8 @@ export async function validateSnapshot(snapshot: Snapshot, options: ValidateOpti
     reason: p.message,
   }));
   problems.push(...checkStructure(snapshot));
-  if (options.assetsPath !== undefined) problems.push(...(await checkAssets(snapshot.profiles.values(), options.assetsPath)));
+  problems.push(...(await checkAssets(snapshot.profiles.values(), options.assetsPath, snapshot.sources, declaredFiles(snapshot.sources))));
+  for (const c of conflictingDeclarations(snapshot.sources)) problems.push({ file: c.file, pointer: c.pointer, severity: "warning", reason: c.message });
   problems.push(...rendering);
   return sortProblems(unique(problems));
 }

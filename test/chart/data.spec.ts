@@ -6,7 +6,7 @@ import { CHART_DIR, REPO_ROOT, helm, renderChart } from "./helm.js";
 import { findObject, parseManifests } from "./manifests.js";
 import { podTemplate } from "./pod.js";
 
-const FOLDERS = ["profiles", "groups", "ignition", "generic"] as const;
+const FOLDERS = ["profiles", "groups", "ignition", "generic", "sources"] as const;
 const NO_WG = { "wireguard.enabled": "false" };
 
 async function render(chartDir: string, set: Record<string, string> = {}, setString: Record<string, string> = {}) {

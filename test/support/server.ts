@@ -38,6 +38,8 @@ export async function startTestServer(options: {
   state?: { path: string; maxMachines?: number };
   /** The write API's bearer token file. */
   apiTokenFile?: string;
+  /** Other settings of the served config. */
+  config?: Partial<ServeConfig>;
 }): Promise<TestServer> {
   const dataDir = options.dataDir ?? makeDataDir(options.files ?? {});
   const logs: Record<string, unknown>[] = [];
@@ -61,6 +63,7 @@ export async function startTestServer(options: {
     ...(options.rpc ? { rpc: options.rpc } : {}),
     ...(options.state ? { state: { path: options.state.path, maxMachines: options.state.maxMachines ?? 10_000 } } : {}),
     ...(options.apiTokenFile ? { apiTokenFile: options.apiTokenFile } : {}),
+    ...options.config,
   };
   const server = await startServer(config, createLogger("debug", sink));
   const dispatcher = new Agent({ keepAliveTimeout: 1000 });

@@ -29,8 +29,8 @@ const EXPECTED: [string, RegExp][] = [
   ["ignition/unknown-key.bu: warning: ", /^for groups\/butane-warning\.json: .*unused key filez/],
   ["profiles/broken.yaml: error: ", /^invalid YAML/],
   ["profiles/good.json:/id: warning: ", /^duplicate profile id "good": also defined by profiles\/good-copy\.json$/],
-  ["profiles/missing-asset.json:/boot/args/0: error: ", /^asset \/assets\/os\/rootfs\.img is not a file in the assets directory$/],
-  ["profiles/missing-asset.json:/boot/initrd/0: error: ", /^asset \/assets\/os\/missing\.img is not a file in the assets directory$/],
+  ["profiles/missing-asset.json:/boot/args/0: error: ", /^asset \/assets\/os\/rootfs\.img is neither a file in the assets directory nor declared in sources\/$/],
+  ["profiles/missing-asset.json:/boot/initrd/0: error: ", /^asset \/assets\/os\/missing\.img is neither a file in the assets directory nor declared in sources\/$/],
   ["profiles/missing-template.json:/ignition_id: error: ", /^ignition\/absent\.bu does not exist$/],
   ["profiles/no-boot.json:/boot: warning: ", /no boot section/],
 ];
