@@ -141,14 +141,14 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /**
- * Why an upstream URL is not allowed, or undefined: https, or plain http to a
- * loopback address only (a local upstream, as the tests use).
+ * Why an upstream URL is not allowed, or undefined: http or https. Plain http
+ * is allowed (many mirrors serve it) because nothing is stored or served
+ * before its declared digest, and any pinned signature, checked out.
  */
 export function unsafeUpstream(url: URL): string | undefined {
   if (url.username || url.password) return "must not carry credentials";
-  if (url.protocol === "https:") return undefined;
-  if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return undefined;
-  return `must be https (plain http only to a loopback address), not ${url.protocol}//${url.host}`;
+  if (url.protocol === "https:" || url.protocol === "http:") return undefined;
+  return `must be http or https, not ${url.protocol}//${url.host}`;
 }
 
 /** `base` joined with a relative name, each segment percent-encoded; an absolute URL is taken as it is. */

@@ -43,14 +43,14 @@ function agent(): Agent {
 
 /**
  * Whether a redirect may be followed: to https always; to plain http only
- * when the transfer started at a loopback http URL and stays on loopback (a
- * local test upstream). Nothing else, so an https source is never downgraded.
+ * within the origin the transfer started at. An https source is never
+ * downgraded, and an http one is never sent to another plain-http host.
  */
 export function redirectAllowed(start: URL, target: URL): string | undefined {
   if (target.username || target.password) return "a redirect to a URL with credentials";
   if (target.protocol === "https:") return undefined;
-  if (target.protocol === "http:" && start.protocol === "http:" && isLoopbackHost(start.hostname) && isLoopbackHost(target.hostname)) return undefined;
-  return `a redirect to ${target.protocol}//${target.host} (only https is followed)`;
+  if (target.protocol === "http:" && target.origin === start.origin) return undefined;
+  return `a redirect to ${target.protocol}//${target.host} (only https, or the same origin, is followed)`;
 }
 
 const TIMEOUT_CODES = new Set(["UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);

@@ -177,13 +177,13 @@ describe("pull-through serving of declared files", () => {
     expect(existsSync(path.join(root.assetsDir, "os/1.0/kernel"))).toBe(false);
   });
 
-  it("refuses a redirect to plain http, and never serves the download folder", async () => {
+  it("refuses a redirect to plain http on another origin, and never serves the download folder", async () => {
     const { upstream, server } = await setUp([{ name: "kernel", sha256: sha256(KERNEL) }], {});
     // Plain http to an address that is not loopback (0.0.0.0 still reaches only this machine, should the policy ever fail).
     upstream.redirects.set("/builds/1.0/kernel", "http://0.0.0.0:9/kernel");
     const answer = await server.get("/assets/os/1.0/kernel");
     expect(answer.status).toBe(502);
-    expect(answer.body).toContain("refused a redirect to http://0.0.0.0:9 (only https is followed)");
+    expect(answer.body).toContain("refused a redirect to http://0.0.0.0:9 (only https, or the same origin, is followed)");
     expect((await server.get("/assets/.netboot-images/stored/")).status).toBe(404);
   });
 

@@ -23,7 +23,7 @@ describe("source declarations in netboot validate", () => {
     ["a name with a backslash", source("os", "..\\\\escape"), "/files/0/name", "name contains a backslash"],
     ["a name with a NUL byte", source("os", "kernel\u0000"), "/files/0/name", "name contains a NUL byte"],
     ["a hidden name (the cache's own folder is hidden)", source(".netboot-images", "x"), "/path", `path has a segment starting with '.' (".netboot-images")`],
-    ["an upstream over plain http", source("os", "kernel", "http://images.example.invalid/os/"), "/url", "url must be https (plain http only to a loopback address), not http://images.example.invalid"],
+    ["an upstream that is neither http nor https", source("os", "kernel", "ftp://images.example.invalid/os/"), "/url", "url must be http or https, not ftp://images.example.invalid"],
     ["a file without a digest", "path: os\nurl: https://x.invalid/\nfiles:\n  - name: kernel\n", "/files/0/sha256", "needs a sha256 (or sha512) digest"],
     ["a digest that is not 64 hex digits", "path: os\nurl: https://x.invalid/\nfiles:\n  - name: kernel\n    sha256: abc\n", "/files/0/sha256", 'must match pattern "^[0-9a-fA-F]{64}$"'],
     ["a key a declaration does not have", `${source("os", "kernel")}mirror: x\n`, "/mirror", "is not a key of a source declaration"],
@@ -32,6 +32,13 @@ describe("source declarations in netboot validate", () => {
     const { code, stdout } = await runCommand(validateCommand, ["-data-path", r.dataDir]);
     expect(stdout).toContain(`sources/bad.yaml:${pointer}: error: ${reason}\n`);
     expect(code).toBe(1);
+  });
+
+  it.each(["https://images.example.invalid/os/", "http://mirror.example.invalid/debian/"])("accepts an upstream at %s (the digest, not the transport, vouches for the bytes)", async (url) => {
+    const r = root({ "sources/ok.yaml": source("os", "kernel", url) });
+    const { code, stdout } = await runCommand(validateCommand, ["-data-path", r.dataDir]);
+    expect(stdout).not.toContain("sources/ok.yaml");
+    expect(code).toBe(0);
   });
 
   it("reports a profile's asset that is neither on disk nor declared, and accepts declared ones and local URLs to them", async () => {
