@@ -134,12 +134,6 @@ export function unsafeRelativePath(text: string): string | undefined {
   return undefined;
 }
 
-/** Whether a host name or address is this machine's loopback. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "");
-  return host === "localhost" || /^127\.\d+\.\d+\.\d+$/.test(host) || host === "::1";
-}
-
 /**
  * Why an upstream URL is not allowed, or undefined: http or https. Plain http
  * is allowed (many mirrors serve it) because nothing is stored or served

@@ -1,6 +1,5 @@
 import type { Readable } from "node:stream";
 import { Agent, request, type Dispatcher } from "undici";
-import { isLoopbackHost } from "./declaration.js";
 
 /** Bounds of every upstream transfer. */
 export const UPSTREAM_LIMITS = {
