@@ -9,8 +9,8 @@ function statusField(name: string, pid: number | "self" = "self"): number {
 /** The highest resident set size another process has had (VmHWM), in bytes. */
 export const peakResidentBytesOf = (pid: number) => statusField("VmHWM", pid);
 
-/** Current resident set size of this process, in bytes. */
-export const residentBytes = () => statusField("VmRSS");
+/** Current resident set size of this process (or another), in bytes. */
+export const residentBytes = (pid: number | "self" = "self") => statusField("VmRSS", pid);
 
 /**
  * Runs `work` and returns how far this process's peak resident set rose above
