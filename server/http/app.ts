@@ -1,13 +1,12 @@
 import http from "node:http";
 import https from "node:https";
-import fastifyStatic from "@fastify/static";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from "fastify";
 import type { Logger } from "pino";
 import { labelsFromQuery } from "../match/labels.js";
 import { oneLine } from "../errors.js";
 import { percentDecode } from "../util/percent.js";
 import type { DataStore } from "../store/store.js";
-import { ASSETS_PREFIX, renderListing, serveAsset } from "./assets.js";
+import { AssetFiles, ASSETS_PREFIX } from "./assets.js";
 import { bootRoutes, type MachineHandler } from "./boot-routes.js";
 import { cleanPath, escapePath, splitTarget } from "./canonical.js";
 import { sendNotFound, sendRedirect, sendText, type Outcome } from "./respond.js";
@@ -103,15 +102,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done(null, undefined);
   });
 
-  await app.register(fastifyStatic, {
-    root: options.assetsPath ?? process.cwd(),
-    serve: false,
-    dotfiles: "allow",
-    cacheControl: false,
-    redirect: true,
-    index: false,
-    list: { format: "html", render: renderListing },
-  });
+  const assets = options.assetsPath === undefined ? undefined : new AssetFiles(options.assetsPath);
 
   app.decorateRequest("outcome", null as never);
   // A response is reported once: when it finishes, or when the client goes away mid-body
@@ -218,11 +209,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       request.outcome.endpoint = "/";
       return sendText(reply, "netboot\n");
     }
-    if (options.assetsPath !== undefined) {
+    if (assets !== undefined) {
       if (decoded === "/assets") return sendRedirect(reply, "/assets/" + (rawQuery ? "?" + rawQuery : ""));
-      if (decoded.startsWith(ASSETS_PREFIX)) {
-        return serveAsset(request, reply, options.assetsPath, decoded.slice(ASSETS_PREFIX.length));
-      }
+      if (decoded.startsWith(ASSETS_PREFIX)) return assets.serve(request, reply, decoded.slice(ASSETS_PREFIX.length));
     }
     return sendNotFound(reply);
   };
