@@ -115,15 +115,20 @@ function endpointsFor(profile: Profile | undefined): string[] {
  * what a machine fetching them would receive, and nothing more.
  */
 export class Explainer {
-  private constructor(
-    private readonly store: DataStore,
-    private readonly app: FastifyInstance,
-  ) {}
+  /** The second app, built on the first explanation (a server start need not wait for it). */
+  private app: Promise<FastifyInstance> | undefined;
+
+  private constructor(private readonly store: DataStore) {}
 
   static async create(store: DataStore): Promise<Explainer> {
-    const app = await buildApp({ store, assetsPath: undefined, logger: pino({ level: "silent" }) });
-    await app.ready();
-    return new Explainer(store, app);
+    return new Explainer(store);
+  }
+
+  private endpointsApp(): Promise<FastifyInstance> {
+    return (this.app ??= buildApp({ store: this.store, assetsPath: undefined, logger: pino({ level: "silent" }) }).then(async (app) => {
+      await app.ready();
+      return app;
+    }));
   }
 
   async explain(rawQuery: string): Promise<Explanation> {
@@ -132,8 +137,9 @@ export class Explainer {
     const { candidates, omitted, winner } = explainSelection(snapshot, labels);
     const profile = winner && winner.profile !== "" ? snapshot.profileFor(winner.profile) : undefined;
     const endpoints: EndpointResult[] = [];
+    const app = await this.endpointsApp();
     for (const endpoint of endpointsFor(profile)) {
-      const response = await this.app.inject({ method: "GET", url: rawQuery === "" ? endpoint : `${endpoint}?${rawQuery}` });
+      const response = await app.inject({ method: "GET", url: rawQuery === "" ? endpoint : `${endpoint}?${rawQuery}` });
       const body = response.body;
       const result: EndpointResult = {
         endpoint,
@@ -162,7 +168,7 @@ export class Explainer {
     };
   }
 
-  close(): Promise<void> {
-    return this.app.close();
+  async close(): Promise<void> {
+    if (this.app) await (await this.app).close();
   }
 }
