@@ -9,6 +9,7 @@ import { generateKeyPair } from "../wireguard/keys.js";
 import { DEFAULT_SECRET_NAME } from "../wireguard/manifests.js";
 import { parseOutputRequests, writeOutputs, type OutputRequest } from "../wireguard/outputs.js";
 import { isRouterFormat, ROUTER_FORMATS, routerConfig } from "../wireguard/router/index.js";
+import { linkKind } from "../wireguard/link.js";
 import { runSidecar } from "../wireguard/sidecar.js";
 import { readStateDir, stateDirExists, writeStateDir } from "../wireguard/state-dir.js";
 import {
@@ -22,7 +23,7 @@ import {
   type WireGuardState,
 } from "../wireguard/state.js";
 import { readPeerStatus } from "../wireguard/status.js";
-import { formatPeerList, formatStatus } from "../wireguard/status-view.js";
+import { describeKind, formatPeerList, formatStatus } from "../wireguard/status-view.js";
 
 class UsageError extends Error {}
 
@@ -240,8 +241,13 @@ async function status(argv: string[]): Promise<number> {
   if (values.help) return help();
   if (positionals.length) throw new UsageError("status takes no arguments");
   const state = await readStateDir(required(values.state, "state"));
-  const rows = await readPeerStatus(required(values.interface, "interface"), state, Math.floor(Date.now() / 1000));
-  process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatStatus(rows));
+  const interfaceName = required(values.interface, "interface");
+  const rows = await readPeerStatus(interfaceName, state, Math.floor(Date.now() / 1000));
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return 0;
+  }
+  process.stdout.write(`${interfaceName}: ${describeKind(await linkKind(interfaceName))}\n${formatStatus(rows)}`);
   return 0;
 }
 
