@@ -8,14 +8,17 @@ import type { ServerResponse } from "node:http";
  * A fresh buffer per read (what `fs.createReadStream` does) costs page faults
  * and garbage collection that grow with the number of downloads in flight:
  * with 1 MiB reads and 16 concurrent downloads, more CPU went to that than to
- * copying the bytes. Here each download has at most BUFFERS_PER_DOWNLOAD
- * buffers of CHUNK_BYTES in flight (one being read while the other is
- * written), taken from a shared pool and returned when the socket has written
- * them: at most 512 KiB held per download, and no allocation once the pool
- * is warm.
+ * copying the bytes. Here each download reads CHUNK_BYTES at a time into
+ * buffers taken from a shared pool and returned when the socket has written
+ * them, so nothing is allocated once the pool is warm. A download has two
+ * buffers in flight (one being read while the other is written) while few
+ * run at once, and one when many do (their reads and writes overlap each
+ * other's then): at most 512 KiB held per download, 256 KiB in a boot storm.
  */
 export const CHUNK_BYTES = 256 * 1024;
-const BUFFERS_PER_DOWNLOAD = 2;
+/** Downloads in flight above which each keeps a single buffer. */
+const READ_AHEAD_UP_TO = 16;
+let downloads = 0;
 /** Idle buffers kept for the next downloads (16 MiB); beyond that they are left to the garbage collector. */
 const POOL_MAX_IDLE = 64;
 
@@ -46,10 +49,12 @@ export function sendFileBody(res: ServerResponse, fd: number, start: number, end
   let writing = 0;
   let reading = false;
   let done = false;
+  downloads++;
 
   const finish = (error?: Error) => {
     if (done) return;
     done = true;
+    downloads--;
     res.off("close", onClose);
     close(fd, () => undefined);
     if (error) res.destroy(error);
@@ -60,7 +65,7 @@ export function sendFileBody(res: ServerResponse, fd: number, start: number, end
   res.on("close", onClose);
 
   const next = () => {
-    if (done || reading || writing >= BUFFERS_PER_DOWNLOAD) return;
+    if (done || reading || writing >= (downloads > READ_AHEAD_UP_TO ? 1 : 2)) return;
     if (position > end) {
       if (writing === 0) {
         res.end();
