@@ -97,15 +97,25 @@ class TunnelLab {
     throw new Error(`nothing answered ${url} through the tunnel`);
   }
 
-  /** The storm's machines, all in the home namespace on the client CPU. */
+  /**
+   * The storm's machines, all in the home namespace on the client CPU. Run
+   * without blocking this process: it keeps reading the server's log pipe
+   * meanwhile (a server whose stderr is not read stops when the pipe is full).
+   */
   storm(baseUrl, clients) {
-    return JSON.parse(
-      execFileSync("ip", ["netns", "exec", this.home, "taskset", "-c", CLIENT_CPU, process.execPath, CLIENT, baseUrl, String(clients), String(DEADLINE_SECONDS)], {
-        encoding: "utf8",
-        timeout: (DEADLINE_SECONDS + 60) * 1000,
-        maxBuffer: 1 << 20,
-      }),
-    );
+    return new Promise((resolve, reject) => {
+      const child = spawn("ip", ["netns", "exec", this.home, "taskset", "-c", CLIENT_CPU, process.execPath, CLIENT, baseUrl, String(clients), String(DEADLINE_SECONDS)], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      let out = "";
+      child.stdout.on("data", (chunk) => (out += chunk));
+      const timer = setTimeout(() => child.kill("SIGKILL"), (DEADLINE_SECONDS + 60) * 1000);
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        if (code === 0) resolve(JSON.parse(out));
+        else reject(new Error(`storm client exited ${code}`));
+      });
+    });
   }
 
   wireguardCpu() {
@@ -168,7 +178,7 @@ async function runKind(workDir, kind, clients, dataPath, staticRoot) {
       await lab.waitFor(`${url}/boot.ipxe`);
       const wgBefore = lab.wireguardCpu();
       const cpuBefore = treeCpu(child.pid);
-      const result = lab.storm(url, clients);
+      const result = await lab.storm(url, clients);
       await sleep(200);
       const wgAfter = lab.wireguardCpu();
       const gib = result.bytes / 2 ** 30;

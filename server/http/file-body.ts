@@ -56,7 +56,8 @@ export function sendFileBody(res: ServerResponse, fd: number, start: number, end
     done = true;
     downloads--;
     res.off("close", onClose);
-    close(fd, () => undefined);
+    // A read still in flight closes it when it returns: the number must not be reused under it.
+    if (!reading) close(fd, () => undefined);
     if (error) res.destroy(error);
   };
   const onClose = () => {
@@ -78,7 +79,10 @@ export function sendFileBody(res: ServerResponse, fd: number, start: number, end
     reading = true;
     read(fd, buffer, 0, Math.min(CHUNK_BYTES, end - position + 1), position, (error, bytesRead) => {
       reading = false;
-      if (done) return returnBuffer(buffer);
+      if (done) {
+        close(fd, () => undefined);
+        return returnBuffer(buffer);
+      }
       if (error || bytesRead === 0) {
         returnBuffer(buffer);
         return finish(error ?? new Error("file shorter than its announced length"));

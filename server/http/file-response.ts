@@ -12,7 +12,7 @@ export type FileAnswer =
 
 const BYTES_RANGE = /^ *bytes=/;
 
-/** Content types whose text is UTF-8 get the charset (as Go and @fastify/send do). */
+/** Content types of UTF-8 text get the charset (text/*, JSON, JavaScript). */
 function contentType(name: string): string {
   const type = mime.getType(name) ?? "application/octet-stream";
   return type.startsWith("text/") || type === "application/json" || type === "application/javascript" ? `${type}; charset=utf-8` : type;
@@ -29,7 +29,7 @@ const dateOf = (text: string | undefined) => (text === undefined ? Number.NaN : 
 /**
  * The answer to a request for a regular file of `size` bytes modified at
  * `mtime`, named `name` (its extension gives the type), as Go's file server
- * and @fastify/send give it: a weak ETag and Last-Modified; If-Match and
+ * gives it (with the weak ETag netboot has always sent): Last-Modified; If-Match and
  * If-Unmodified-Since (412), If-None-Match and If-Modified-Since (304, via
  * `fresh`); a `bytes=` Range (via `range-parser`, overlapping ranges
  * combined) honoured when it names one range and If-Range (a tag or a date)
