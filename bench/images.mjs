@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { curl, makeAsset, measure } from "./assets.mjs";
+import { curl, downloads, makeAsset } from "./assets.mjs";
 import { treeCpuSeconds } from "./lib/proc.mjs";
 import { startNetboot, startNginx } from "./lib/servers.mjs";
 import { fixed, printTable, ratio } from "./lib/table.mjs";
@@ -29,9 +29,21 @@ async function download(url, fileBytes, pids) {
 
 const best = (runs, pick) => runs.reduce((a, b) => (pick(a, b) ? a : b));
 
+/** `rounds` rounds of `clients` concurrent downloads after a warm-up, the best of each figure; stops the server. */
+async function measure(server, url, clients, fileBytes, rounds) {
+  try {
+    await curl(url); // warm-up (and page cache)
+    const runs = [];
+    for (let i = 0; i < rounds; i++) runs.push(await downloads(server, url, clients, fileBytes));
+    return { gibPerSecond: Math.max(...runs.map((r) => r.gibPerSecond)), cpuSecondsPerGiB: Math.min(...runs.map((r) => r.cpuPerGiB)), runs };
+  } finally {
+    await server.stop();
+  }
+}
+
 export async function benchImages({ workDir, fileBytes, clients = 4, rounds = 2 }) {
   const upstreamRoot = path.join(workDir, "images-upstream");
-  const file = makeAsset(path.join(upstreamRoot, "builds"), fileBytes, "os.img");
+  const file = makeAsset(path.join(upstreamRoot, "builds"), "os.img", fileBytes);
   const digest = await sha256File(file);
   const dataDir = path.join(workDir, "images-data");
   const assetsDir = path.join(workDir, "images-assets");

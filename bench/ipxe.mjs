@@ -4,7 +4,8 @@ import path from "node:path";
 import { generateDataDir } from "./lib/data-dir.mjs";
 import { CLIENT_CPU, cpuSeconds, runPinned } from "./lib/proc.mjs";
 import { startNetboot, startScript } from "./lib/servers.mjs";
-import { fixed, printTable, ratio } from "./lib/table.mjs";
+import { range3, ratioOf, spread } from "./lib/stats.mjs";
+import { fixed, printTable } from "./lib/table.mjs";
 
 /** wrk script: every request asks for a random generated machine's /ipxe (1 in 10 unknown, so it gets the default group). */
 function wrkScript(groups) {
@@ -37,11 +38,6 @@ export async function wrk(url, { script, seconds, connections }) {
   return { rps, p99Ms: p99 ? toMs(p99[1], p99[2]) : NaN, errors, raw: out };
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-};
-
 /** One wrk run, with the server's CPU time per answered request (less sensitive than req/s to other load on the machine). */
 async function measure(server, options) {
   const cpuBefore = cpuSeconds(server.pid);
@@ -62,9 +58,9 @@ async function compare(netboot, reference, framework, options, rounds) {
     runs.framework.push(await measure(framework, options));
   }
   const summary = (list) => ({
-    rps: median(list.map((r) => r.rps)),
-    p99Ms: median(list.map((r) => r.p99Ms)),
-    cpuUsPerRequest: median(list.map((r) => r.cpuUsPerRequest)),
+    rps: spread(list.map((r) => r.rps)),
+    p99Ms: spread(list.map((r) => r.p99Ms)),
+    cpuUsPerRequest: spread(list.map((r) => r.cpuUsPerRequest)),
     errors: list.reduce((sum, r) => sum + r.errors, 0),
     runs: list,
   });
@@ -87,16 +83,14 @@ export async function benchIpxe({ workDir, sizes, seconds, connections, rounds }
         results.push({ groups, netboot: ours, reference: ref, fastifyMinimal: bare });
         rows.push({
           groups: groups.toLocaleString("en"),
-          "netboot req/s": fixed(ours.rps, 0),
-          "node:http req/s": fixed(ref.rps, 0),
-          "req/s ratio": ratio(ours.rps, ref.rps),
-          "netboot p99 ms": fixed(ours.p99Ms, 1),
-          "node:http p99 ms": fixed(ref.p99Ms, 1),
-          "p99 ratio": ratio(ours.p99Ms, ref.p99Ms),
-          "netboot CPU µs/req": fixed(ours.cpuUsPerRequest, 0),
-          "node:http CPU µs/req": fixed(ref.cpuUsPerRequest, 0),
-          "CPU ratio": ratio(ours.cpuUsPerRequest, ref.cpuUsPerRequest),
-          "bare fastify CPU µs/req": fixed(bare.cpuUsPerRequest, 0),
+          "netboot CPU µs/req": range3(ours.cpuUsPerRequest, 0),
+          "node:http CPU µs/req": range3(ref.cpuUsPerRequest, 0),
+          "CPU ratio": ratioOf(ours.cpuUsPerRequest, ref.cpuUsPerRequest),
+          "bare fastify CPU µs/req": range3(bare.cpuUsPerRequest, 0),
+          "netboot req/s": range3(ours.rps, 0),
+          "node:http req/s": range3(ref.rps, 0),
+          "netboot p99 ms": fixed(ours.p99Ms.median, 1),
+          "node:http p99 ms": fixed(ref.p99Ms.median, 1),
           "netboot errors": ours.errors,
         });
       } finally {
@@ -108,7 +102,7 @@ export async function benchIpxe({ workDir, sizes, seconds, connections, rounds }
     await framework.stop();
   }
   printTable(
-    `/ipxe, ${connections} keep-alive connections, median of ${rounds} alternating ${seconds} s runs (wrk on its own CPU)`,
+    `/ipxe, ${connections} keep-alive connections, ${rounds} alternating ${seconds} s runs, min/median/max (wrk on its own CPU; netboot logs a line per request to a pipe)`,
     Object.keys(rows[0] ?? {}),
     rows,
   );

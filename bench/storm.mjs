@@ -1,6 +1,6 @@
 // Boot storm: many machines at once, each on one kept-alive connection fetching
-// /boot.ipxe → /ipxe → kernel (8 MiB) → initrd (64 MiB); netboot against nginx serving the same bytes as static files.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+// /boot.ipxe → /ipxe → kernel (16 MiB) → initrd (64 MiB); netboot against nginx serving the same bytes as static files.
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
@@ -10,14 +10,21 @@ import { startNetboot, startNginx } from "./lib/servers.mjs";
 import { fixed, mib, printTable } from "./lib/table.mjs";
 
 const CLIENT = path.join(path.dirname(fileURLToPath(import.meta.url)), "lib", "storm-client.mjs");
-const KERNEL_BYTES = 8 * 2 ** 20;
+const KERNEL_BYTES = 16 * 2 ** 20;
 const INITRD_BYTES = 64 * 2 ** 20;
 const DEADLINE_SECONDS = 600;
 
 function writeSized(file, bytes) {
-  if (existsSync(file)) return;
+  if (existsSync(file) && statSync(file).size === bytes) return;
   const block = randomBytes(2 ** 20);
   writeFileSync(file, Buffer.concat(Array.from({ length: bytes / block.length }, () => block)));
+}
+
+/** nginx gets netboot's own answers as static files, so both serve the same bytes. */
+export async function writeStaticAnswers(netbootUrl, staticRoot) {
+  for (const [route, file] of [["/boot.ipxe", "boot.ipxe"], ["/ipxe?mac=52-54-00-00-00-01", "ipxe"]]) {
+    writeFileSync(path.join(staticRoot, file), Buffer.from(await (await fetch(netbootUrl + route)).arrayBuffer()));
+  }
 }
 
 /** Peak RSS of the server while the storm runs: the kernel's high-water mark, summed over nginx's processes. */
@@ -33,21 +40,24 @@ async function storm(server, clients) {
   return { ...summary, peakRssBytes: peakRss(server.pid), idleRssBeforeBytes: before, serverCpuSeconds: treeCpuSeconds(server.pid) - cpuBefore };
 }
 
-export async function benchStorm({ workDir, clients }) {
+/** The storm's data directory (201 groups) and its kernel and initrd, under `storm-static/assets`. */
+export function prepareStorm(workDir) {
   const dataPath = generateDataDir(workDir, 201);
   const staticRoot = path.join(workDir, "storm-static");
   const assets = path.join(staticRoot, "assets");
   mkdirSync(assets, { recursive: true });
   writeSized(path.join(assets, "vmlinuz"), KERNEL_BYTES);
   writeSized(path.join(assets, "initrd.img"), INITRD_BYTES);
+  return { dataPath, staticRoot, assets };
+}
+
+export async function benchStorm({ workDir, clients }) {
+  const { dataPath, staticRoot, assets } = prepareStorm(workDir);
 
   const netboot = await startNetboot({ dataPath, assetsPath: assets });
   let ours;
   try {
-    // nginx gets netboot's own answers as static files, so both serve the same bytes.
-    for (const [route, file] of [["/boot.ipxe", "boot.ipxe"], ["/ipxe?mac=52-54-00-00-00-01", "ipxe"]]) {
-      writeFileSync(path.join(staticRoot, file), Buffer.from(await (await fetch(netboot.url + route)).arrayBuffer()));
-    }
+    await writeStaticAnswers(netboot.url, staticRoot);
     ours = await storm(netboot, clients);
   } finally {
     await netboot.stop();
@@ -71,7 +81,7 @@ export async function benchStorm({ workDir, clients }) {
     "server CPU s": fixed(r.serverCpuSeconds, 1),
   });
   printTable(
-    `Boot storm: ${clients} machines, one kept-alive connection each, /boot.ipxe → /ipxe → 8 MiB kernel → 64 MiB initrd (${fixed((clients * (KERNEL_BYTES + INITRD_BYTES)) / 2 ** 30, 1)} GiB in all)`,
+    `Boot storm over loopback: ${clients} machines, one kept-alive connection each, /boot.ipxe → /ipxe → 16 MiB kernel → 64 MiB initrd (${fixed((clients * (KERNEL_BYTES + INITRD_BYTES)) / 2 ** 30, 1)} GiB in all)`,
     ["server", "completed", "errors", "extra connections", "p50 s", "p99 s", "all done s", "peak RSS MiB", "server CPU s"],
     [row("netboot", ours), row("nginx (same bytes, static)", ref), { server: "ratio netboot/nginx", "p50 s": (ours.p50Ms / ref.p50Ms).toFixed(2) + "×", "p99 s": (ours.p99Ms / ref.p99Ms).toFixed(2) + "×", "all done s": (ours.wallMs / ref.wallMs).toFixed(2) + "×", "peak RSS MiB": (ours.peakRssBytes / ref.peakRssBytes).toFixed(1) + "×", "server CPU s": (ours.serverCpuSeconds / ref.serverCpuSeconds).toFixed(1) + "×" }],
   );

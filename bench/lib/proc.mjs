@@ -73,7 +73,8 @@ export function runPinned(cpu, command, args, timeoutMs) {
     child.stdout.on("data", (c) => (stdout += c));
     child.stderr.on("data", (c) => (stderr += c));
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("exit", (code) => {
+    // "close", not "exit": only then has all of its output been read.
+    child.on("close", (code) => {
       clearTimeout(timer);
       if (code === 0) resolve(stdout);
       else reject(new Error(`${command} exited ${code}: ${stderr.slice(0, 500)}`));

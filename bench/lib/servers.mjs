@@ -7,6 +7,13 @@ const BENCH_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 export const REPO_ROOT = path.dirname(BENCH_DIR);
 export const CLI = path.join(REPO_ROOT, "dist/server/cli/main.js");
 
+let netbootCli = CLI;
+/** Measures another build of netboot (e.g. main's, for a before/after comparison): the path of its dist/server/cli/main.js. */
+export function useNetbootCli(cli) {
+  netbootCli = path.resolve(cli);
+}
+export const netbootCliInUse = () => netbootCli;
+
 async function started(handle, port, name, timeoutMs) {
   try {
     await waitForPort(port, timeoutMs);
@@ -17,11 +24,17 @@ async function started(handle, port, name, timeoutMs) {
   return { ...handle, port, url: `http://127.0.0.1:${port}`, name };
 }
 
-/** `netboot serve` as shipped (default log level), pinned to the server CPU. */
+/**
+ * `netboot serve` as shipped (default log level: a line per request), pinned to
+ * the server CPU. Its log goes to a pipe that is read and dropped, as a
+ * container runtime reads it.
+ */
 export async function startNetboot({ dataPath, assetsPath, extraArgs = [] }) {
   const port = await freePort();
-  const args = [CLI, "serve", "-address", `127.0.0.1:${port}`, "-data-path", dataPath, "-assets-path", assetsPath ?? "", ...extraArgs];
-  return started(startPinned(SERVER_CPU, process.execPath, args), port, "netboot", 300_000);
+  const args = [netbootCli, "serve", "-address", `127.0.0.1:${port}`, "-data-path", dataPath, "-assets-path", assetsPath ?? "", ...extraArgs];
+  const handle = startPinned(SERVER_CPU, process.execPath, args, { stderr: "pipe" });
+  handle.child.stderr.resume();
+  return started(handle, port, "netboot", 300_000);
 }
 
 /** A bench-only server script from bench/servers/, pinned to the server CPU. */
@@ -31,10 +44,8 @@ export async function startScript(script, args = []) {
   return started(handle, port, script, 30_000);
 }
 
-/** nginx (one worker, sendfile on) serving `root` as /, pinned to the server CPU; `pid` is the master. */
-export async function startNginx(workDir, root) {
-  const port = await freePort();
-  const dir = path.join(workDir, `nginx-${port}`);
+/** Writes the configuration of an nginx with one worker and sendfile on, serving `root` as / on `listen`, into `dir`; returns its path. */
+export function nginxConfig(dir, root, listen) {
   mkdirSync(path.join(dir, "logs"), { recursive: true });
   const conf = `
 daemon off;
@@ -57,13 +68,21 @@ http {
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
   server {
-    listen 127.0.0.1:${port};
+    listen ${listen};
     root ${root};
     location / { try_files $uri =404; }
   }
 }
 `;
   writeFileSync(path.join(dir, "nginx.conf"), conf);
+  return path.join(dir, "nginx.conf");
+}
+
+/** nginx (one worker, sendfile on) serving `root` as /, pinned to the server CPU; `pid` is the master. */
+export async function startNginx(workDir, root) {
+  const port = await freePort();
+  const dir = path.join(workDir, `nginx-${port}`);
+  nginxConfig(dir, root, `127.0.0.1:${port}`);
   const handle = startPinned(SERVER_CPU, "nginx", ["-p", dir, "-c", path.join(dir, "nginx.conf")], { stderr: "inherit" });
   return started(handle, port, "nginx", 30_000);
 }

@@ -9,7 +9,7 @@ import { closest, flagReader, parseFlags, UsageError, type FlagSpecs } from "../
 import { inClusterSettings, wireguardEnvDefaults, wireguardEnvName } from "../config/kube-env.js";
 import { KubeApiError, KubeClient, loadBalancerEndpoint } from "../kube/client.js";
 import { generateKeyPair } from "../wireguard/keys.js";
-import { listPeerKeys } from "../wireguard/link.js";
+import { linkKind, listPeerKeys } from "../wireguard/link.js";
 import { DEFAULT_SECRET_NAME } from "../wireguard/manifests.js";
 import { parseOutputRequests, writeOutputs, type OutputRequest } from "../wireguard/outputs.js";
 import { isRouterFormat, ROUTER_FORMATS, routerConfig } from "../wireguard/router/index.js";
@@ -29,7 +29,7 @@ import {
   type WireGuardState,
 } from "../wireguard/state.js";
 import { readPeerStatus } from "../wireguard/status.js";
-import { formatPeerList, formatStatus } from "../wireguard/status-view.js";
+import { describeKind, formatPeerList, formatStatus } from "../wireguard/status-view.js";
 
 const USAGE = `Usage:
   netboot wireguard init --state DIR --endpoint HOST:PORT --tunnel CIDR [--listen-port ${DEFAULT_LISTEN_PORT}] [--mtu ${DEFAULT_MTU}]
@@ -444,7 +444,11 @@ async function status(argv: string[]): Promise<number> {
     } catch (err) {
       throw new Error(`cannot read WireGuard interface ${interfaceName}: ${wgFailure(err)}\n${WHERE_STATUS_RUNS(interfaceName)}`);
     }
-    process.stdout.write(flag.boolean("json") ? `${JSON.stringify(rows, null, 2)}\n` : formatStatus(rows));
+    if (flag.boolean("json")) {
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      return 0;
+    }
+    process.stdout.write(`${interfaceName}: ${describeKind(await linkKind(interfaceName))}\n${formatStatus(rows)}`);
     return 0;
   } finally {
     await client?.close();

@@ -1,6 +1,5 @@
 import http from "node:http";
 import https from "node:https";
-import fastifyStatic from "@fastify/static";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from "fastify";
 import type { Logger } from "pino";
 import { labelsFromQuery } from "../match/labels.js";
@@ -10,12 +9,19 @@ import { oneLine } from "../errors.js";
 import { percentDecode } from "../util/percent.js";
 import type { DataStore } from "../store/store.js";
 import type { AssetsHook } from "../images/http-hook.js";
-import { ASSETS_PREFIX, renderListing, serveAsset } from "./assets.js";
+import { AssetFiles, ASSETS_PREFIX } from "./assets.js";
 import { bootRoutes, type MachineHandler } from "./boot-routes.js";
 import { cleanPath, escapePath, splitTarget } from "./canonical.js";
 import { sendNotFound, sendRedirect, sendText, type Outcome } from "./respond.js";
 import { templateRoutes } from "./template-routes.js";
 import { HTTP_LIMITS } from "./limits.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The client's address (read when the request came) and whether its answer has been reported. */
+    answered: { remote: string; reported: boolean };
+  }
+}
 
 /** What one request was, once answered. */
 export interface ResponseInfo {
@@ -97,8 +103,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     serverFactory: limitedServerFactory(options.https),
     loggerInstance: logger,
-    // One log line per request is written by the onResponse hook below instead.
+    // One log line per request is written by the onResponse hook below instead,
+    // with the request id in it: no child logger is made for every request.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (parent) => parent,
     return503OnClosing: false,
     forceCloseConnections: false,
     routerOptions: ROUTER_OPTIONS,
@@ -116,36 +124,33 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done(null, undefined);
   });
 
-  await app.register(fastifyStatic, {
-    root: options.assetsPath ?? process.cwd(),
-    serve: false,
-    dotfiles: "allow",
-    cacheControl: false,
-    redirect: true,
-    index: false,
-    list: { format: "html", render: renderListing },
-  });
+  const assets = options.assetsPath === undefined ? undefined : new AssetFiles(options.assetsPath);
 
   app.decorateRequest("outcome", null as never);
-  // A response is reported once: when it finishes, or when the client goes away mid-body
-  // (fastify runs no onResponse hook for that).
-  const reported = new WeakSet<FastifyRequest>();
-  // Read at the start: a socket the client has closed no longer knows its peer.
-  const clientAddress = new WeakMap<FastifyRequest, string>();
-  app.addHook("onRequest", async (request, reply) => {
+  app.decorateRequest("answered", null as never);
+  // Callback hooks (no promise per request). A response is reported once: when it finishes,
+  // or when the client goes away mid-body (fastify runs no onResponse hook for that).
+  app.addHook("onRequest", (request, reply, done) => {
     request.outcome = {};
-    clientAddress.set(request, request.ip);
+    // Read at the start: a socket the client has closed no longer knows its peer.
+    request.answered = { remote: request.ip, reported: false };
     reply.raw.once("close", () => {
       if (!reply.raw.writableFinished) reportResponse(request, reply);
     });
+    done();
   });
-  app.addHook("onResponse", async (request, reply) => reportResponse(request, reply));
+  app.addHook("onResponse", (request, reply, done) => {
+    reportResponse(request, reply);
+    done();
+  });
   const reportResponse = (request: FastifyRequest, reply: FastifyReply) => {
-    if (reported.has(request)) return;
-    reported.add(request);
-    const remote = clientAddress.get(request) ?? request.ip;
+    const answered = request.answered ?? { remote: request.ip, reported: false };
+    if (answered.reported) return;
+    answered.reported = true;
+    const remote = answered.remote;
     const o = request.outcome ?? {};
     const line = {
+      reqId: request.id,
       method: request.method,
       url: request.url,
       endpoint: o.endpoint,
@@ -187,7 +192,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   };
   app.setErrorHandler((error, request, reply) => {
     const err = error as { statusCode?: number; message?: string };
-    request.log.error({ err: error, url: request.url }, "request failed");
+    request.log.error({ err: error, reqId: request.id, url: request.url }, "request failed");
     const status = err.statusCode;
     if (status && status >= 400 && status < 500) {
       return reply.code(status).header("content-type", "text/plain; charset=utf-8").send(`${status} ${oneLine(err.message ?? "bad request")}\n`);
@@ -253,13 +258,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       request.outcome.endpoint = "/";
       return sendText(reply, "netboot\n");
     }
-    if (options.assetsPath !== undefined) {
+    if (assets !== undefined) {
       if (decoded === "/assets") return sendRedirect(reply, "/assets/" + (rawQuery ? "?" + rawQuery : ""));
       if (decoded.startsWith(ASSETS_PREFIX)) {
         const relative = decoded.slice(ASSETS_PREFIX.length);
         const answered = options.assetsHook && (await options.assetsHook(request, reply, relative));
         if (answered) return answered;
-        return serveAsset(request, reply, options.assetsPath, relative);
+        return assets.serve(request, reply, relative);
       }
     }
     return sendNotFound(reply);

@@ -1,27 +1,17 @@
-import { promises as fs } from "node:fs";
+import { close, constants, fstat, open, promises as fsp, readlinkSync, type Stats } from "node:fs";
 import path from "node:path";
-import type { SendOptions } from "@fastify/static";
+import { promisify } from "node:util";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { escapePath } from "./canonical.js";
+import { sendFileBody } from "./file-body.js";
+import { fileAnswer } from "./file-response.js";
 import { sendNotFound } from "./respond.js";
 
 export const ASSETS_PREFIX = "/assets/";
 
-/** Large reads: a kernel or initrd goes out in 1 MiB chunks (2-4x less CPU per GiB than the 64 KiB default). */
-const SEND_OPTIONS: SendOptions & { highWaterMark: number } = { highWaterMark: 1024 * 1024 };
-
-/** Bytes a URL path keeps as they are (Go's url package, encodePath mode): unreserved characters and `$&+,/:;=@`. */
-const PATH_SAFE = /^[A-Za-z0-9\-_.~$&+,/:;=@]$/;
-
-/** A file name as a URL path: every other byte of its UTF-8 percent-encoded, `?`, `#`, `%`, space and quotes included. */
-function escapePathName(name: string): string {
-  let out = "";
-  for (const byte of Buffer.from(name, "utf8")) {
-    const c = String.fromCharCode(byte);
-    out += byte < 0x80 && PATH_SAFE.test(c) ? c : "%" + byte.toString(16).toUpperCase().padStart(2, "0");
-  }
-  return out;
-}
+const openFile = promisify(open);
+const statFile = promisify(fstat);
+const closeQuietly = (fd: number) => close(fd, () => undefined);
 
 const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&#34;").replace(/'/g, "&#39;");
 
@@ -35,40 +25,137 @@ export function renderListing(dirs: { name: string }[], files: { name: string }[
   const entries = [...dirs.map((d) => ({ name: d.name, suffix: "/" })), ...files.map((f) => ({ name: f.name, suffix: "" }))].sort((a, b) =>
     Buffer.compare(Buffer.from(a.name, "utf8"), Buffer.from(b.name, "utf8")),
   );
-  const links = entries.map((e) => `<a href="${escapeHtml("./" + escapePathName(e.name + e.suffix))}">${escapeHtml(e.name + e.suffix)}</a>\n`).join("");
+  const links = entries.map((e) => `<a href="${escapeHtml("./" + escapePath(e.name + e.suffix))}">${escapeHtml(e.name + e.suffix)}</a>\n`).join("");
   return `<!doctype html>\n<meta name="viewport" content="width=device-width">\n<pre>\n${links}</pre>\n`;
 }
 
+/** The path an open descriptor refers to, symlinks resolved (Linux's /proc/self/fd); undefined where that is not available. */
+function pathOfDescriptor(fd: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+}
+
+interface OpenAsset {
+  fd: number;
+  stats: Stats;
+  /** Its real path (symlinks resolved), inside the root. */
+  real: string;
+}
+
 /**
- * Serves a file under the assets root with @fastify/static (Range, HEAD,
- * ETag/Last-Modified and 304, directory redirects). `relative` is already
- * decoded and cleaned; what could still leave the root is refused here: NUL,
- * backslashes, and symlinks whose target is outside the root.
+ * The assets folder as Go's http.FileServer serves it: files with Range,
+ * HEAD, ETag/Last-Modified and conditional requests (file-response.ts),
+ * folders with their index.html or a listing, a folder asked for without its
+ * slash redirected. The path it gets is already decoded and cleaned; what
+ * could still leave the root is refused: NUL, backslashes, and any path whose
+ * file, once opened, is not under the root's real path (a symlink pointing
+ * out). The check is made on the opened descriptor, so the file checked is
+ * the file sent. Bodies go out through file-body.ts.
  */
-export async function serveAsset(request: FastifyRequest, reply: FastifyReply, assetsRoot: string, relative: string): Promise<FastifyReply> {
-  request.outcome.endpoint = "/assets/";
-  if (relative.includes("\0") || relative.includes("\\") || relative.split("/").includes("..")) {
-    return sendNotFound(reply, "refused path");
+export class AssetFiles {
+  /** The root's real path, looked up again when a file seems to be outside it (the root itself may be a symlink that moved). */
+  private realRoot: string | undefined;
+
+  constructor(private readonly root: string) {}
+
+  async serve(request: FastifyRequest, reply: FastifyReply, relative: string): Promise<FastifyReply | undefined> {
+    request.outcome.endpoint = "/assets/";
+    if (relative.includes("\0") || relative.includes("\\") || relative.split("/").includes("..")) {
+      return sendNotFound(reply, "refused path");
+    }
+    const opened = await this.open(relative);
+    if (typeof opened === "string") return sendNotFound(reply, opened);
+    if (opened.stats.isDirectory()) {
+      closeQuietly(opened.fd);
+      if (relative !== "" && !relative.endsWith("/")) {
+        const query = request.url.includes("?") ? request.url.slice(request.url.indexOf("?")) : "";
+        return reply.redirect(escapePath(ASSETS_PREFIX + relative + "/") + query, 301);
+      }
+      // A folder is answered with its index.html when it has one, else a listing (as Go's file server).
+      const index = await this.open(relative + "index.html");
+      if (typeof index !== "string") {
+        if (index.stats.isFile()) return this.sendFile(request, reply, relative + "index.html", index);
+        closeQuietly(index.fd);
+      }
+      return this.sendListing(reply, opened.real);
+    }
+    if (!opened.stats.isFile()) {
+      closeQuietly(opened.fd);
+      return sendNotFound(reply, "not a file");
+    }
+    return this.sendFile(request, reply, relative, opened);
   }
-  const realRoot = await fs.realpath(assetsRoot);
-  if (relative !== "") {
-    let target: string;
+
+  /** Opens a path under the root, or says why not ("no such asset", "refused path"). */
+  private async open(relative: string): Promise<OpenAsset | string> {
+    const absolute = path.join(this.root, relative);
+    let fd: number;
     try {
-      target = await fs.realpath(path.join(assetsRoot, relative));
+      // Non-blocking: opening a FIFO someone left in the folder must not wait for a writer.
+      fd = await openFile(absolute, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     } catch {
-      return sendNotFound(reply, "no such asset");
+      return "no such asset";
     }
-    if (target !== realRoot && !target.startsWith(realRoot + path.sep)) return sendNotFound(reply, "refused path");
-    if (!relative.endsWith("/") && (await fs.stat(target)).isDirectory()) {
-      const query = request.url.includes("?") ? request.url.slice(request.url.indexOf("?")) : "";
-      return reply.redirect(escapePath(ASSETS_PREFIX + relative + "/") + query, 301);
+    try {
+      const real = pathOfDescriptor(fd) ?? (await fsp.realpath(absolute));
+      if (!(await this.contains(real))) {
+        closeQuietly(fd);
+        return "refused path";
+      }
+      return { fd, stats: await statFile(fd), real };
+    } catch {
+      closeQuietly(fd);
+      return "no such asset";
     }
   }
-  // A folder is answered with its index.html when it has one, else a listing (as Go's file server).
-  if (relative === "" || relative.endsWith("/")) {
-    const index = path.join(realRoot, relative, "index.html");
-    const hasIndex = await fs.stat(index).then((st) => st.isFile(), () => false);
-    if (hasIndex) return reply.sendFile("/" + relative + "index.html", realRoot, SEND_OPTIONS);
+
+  private async contains(real: string): Promise<boolean> {
+    const inside = (root: string) => real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+    if (this.realRoot !== undefined && inside(this.realRoot)) return true;
+    this.realRoot = await fsp.realpath(this.root);
+    return inside(this.realRoot);
   }
-  return reply.sendFile("/" + relative, realRoot, SEND_OPTIONS);
+
+  private sendFile(request: FastifyRequest, reply: FastifyReply, name: string, file: OpenAsset): FastifyReply | undefined {
+    const answer = fileAnswer(request.headers, name, file.stats);
+    if ("body" in answer) {
+      closeQuietly(file.fd);
+      return reply.code(answer.status).headers(answer.headers).send(answer.body);
+    }
+    // The body is written straight to the socket (fastify's reply would pipe a stream):
+    // its hooks still run when the response finishes.
+    reply.hijack();
+    const res = reply.raw;
+    res.statusCode = answer.status;
+    for (const name in answer.headers) res.setHeader(name, answer.headers[name]!);
+    if ("start" in answer && request.method !== "HEAD") {
+      sendFileBody(res, file.fd, answer.start, answer.end);
+      return undefined;
+    }
+    closeQuietly(file.fd);
+    res.end();
+    return undefined;
+  }
+
+  /** Entries that cannot be looked at (a dangling symlink) are left out; dot files are listed. */
+  private async sendListing(reply: FastifyReply, directory: string): Promise<FastifyReply> {
+    let names: string[];
+    try {
+      names = await fsp.readdir(directory);
+    } catch {
+      return sendNotFound(reply, "unreadable folder");
+    }
+    const dirs: { name: string }[] = [];
+    const files: { name: string }[] = [];
+    await Promise.all(
+      names.map(async (name) => {
+        const stats = await fsp.stat(path.join(directory, name)).catch(() => undefined);
+        if (stats) (stats.isDirectory() ? dirs : files).push({ name });
+      }),
+    );
+    return reply.code(200).header("content-type", "text/html; charset=utf-8").send(renderListing(dirs, files));
+  }
 }

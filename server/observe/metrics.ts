@@ -1,5 +1,4 @@
 import { readFile } from "node:fs/promises";
-import { execa } from "execa";
 import type { StatusSnapshot } from "../wireguard/status-view.js";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { ResponseInfo } from "../http/app.js";
@@ -281,6 +280,8 @@ export class NetbootMetrics {
 /** Peers of a WireGuard interface from `wg show <interface> dump` (bounded in time; no secret is kept). */
 export function wgDumpPeers(iface: string, timeoutMs = 2000): PeerSource {
   return async () => {
+    // Loaded on first use: a server that reads no interface never pays for execa at start-up.
+    const { execa } = await import("execa");
     const result = await execa("wg", ["show", iface, "dump"], { timeout: timeoutMs, reject: false, stdin: "ignore" });
     if (result.exitCode !== 0 || typeof result.stdout !== "string") return undefined;
     return parseWgDump(result.stdout);

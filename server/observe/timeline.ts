@@ -93,13 +93,19 @@ const MACHINE_OVERHEAD_BYTES = 512;
 const ADDRESS_OVERHEAD_BYTES = 256;
 const stringBytes = (text: string | null) => (text === null ? 0 : 2 * text.length);
 
+/** Strings shorter than this are copied by V8 when sliced, never kept as a view. */
+const SHORTEST_VIEW = 13;
+
 /**
  * A copy of `text` that shares no memory with it. V8 keeps a substring (from
  * slice, split, a regular expression) as a view of its parent, so a 100-byte
- * label cut from an 8 KiB URL would keep the whole URL alive.
+ * label cut from an 8 KiB URL would keep the whole URL alive. Joining a
+ * character to it makes V8 write the joined text out afresh when it is sliced
+ * again, so what is kept is that fresh copy (one character longer), not the
+ * parent (a tenth of the cost of copying through a Buffer).
  */
 function own(text: string): string {
-  return Buffer.from(text, "utf16le").toString("utf16le");
+  return text.length < SHORTEST_VIEW ? text : (" " + text).slice(1);
 }
 
 function clip(text: string, max: number): string {
@@ -113,7 +119,7 @@ function identifying(key: string): boolean {
 /** A URL with every non-empty query value `***` except the identifying ones (keys, in their original spelling, stay). */
 function redactQuery(url: string): string {
   const q = url.indexOf("?");
-  if (q === -1) return url;
+  if (q === -1 || nothingToRedact(url, q + 1)) return url;
   const pairs = url.slice(q + 1).split("&").map((pair) => {
     const eq = pair.indexOf("=");
     if (eq === -1 || eq === pair.length - 1) return pair;
@@ -121,6 +127,21 @@ function redactQuery(url: string): string {
     return identifying(percentDecode(key, true) ?? key) ? pair : `${key}=${REDACTED}`;
   });
   return url.slice(0, q + 1) + pairs.join("&");
+}
+
+/** Whether every pair of the query starting at `from` has an empty value or an identifying key (the usual machine request). */
+function nothingToRedact(url: string, from: number): boolean {
+  for (let start = from; start <= url.length; ) {
+    let end = url.indexOf("&", start);
+    if (end === -1) end = url.length;
+    const eq = url.indexOf("=", start);
+    if (eq !== -1 && eq < end - 1) {
+      const key = url.slice(start, eq);
+      if (!identifying(key.includes("%") || key.includes("+") ? (percentDecode(key, true) ?? key) : key)) return false;
+    }
+    start = end + 1;
+  }
+  return true;
 }
 
 function clipLabels(labels: Record<string, string> | undefined, keepValues: boolean): Record<string, string> {
@@ -133,6 +154,20 @@ function clipLabels(labels: Record<string, string> | undefined, keepValues: bool
     kept[clip(key, MAX_LABEL_CHARS)] = keepValues || value === "" || identifying(key) ? clip(value, MAX_LABEL_CHARS) : REDACTED;
   }
   return kept;
+}
+
+/** Whether `kept` is what clipLabels would make of `labels` (checked without copying anything). */
+function labelsUnchanged(kept: Record<string, string>, labels: Record<string, string> | undefined, keepValues: boolean): boolean {
+  let count = 0;
+  for (const key in labels) {
+    if (++count > MAX_LABELS || key.length > MAX_LABEL_CHARS) return false;
+    const value = labels[key]!;
+    if (value.length > MAX_LABEL_CHARS) return false;
+    if (kept[key] !== (keepValues || value === "" || identifying(key) ? value : REDACTED)) return false;
+  }
+  let keptCount = 0;
+  for (const _ in kept) keptCount++;
+  return keptCount === count;
 }
 
 function labelsBytes(labels: Record<string, string>): number {
@@ -354,31 +389,39 @@ export class BootTimeline {
       durationMs: Math.round(info.durationMs * 10) / 10,
       completed: info.completed,
       attributedBy: machineId === undefined ? "address" : "labels",
-      remoteAddress: own(info.remoteAddress),
+      remoteAddress: "",
     };
 
-    let address = this.addresses.get(event.remoteAddress);
+    let address = this.addresses.get(info.remoteAddress);
     if (!address) {
-      address = { address: event.remoteAddress, machineId: undefined, labelledAt: 0, lastSeen: atMs, pending: new Ring(this.options.pendingPerAddress), bytes: 0 };
+      const owned = own(info.remoteAddress);
+      address = { address: owned, machineId: undefined, labelledAt: 0, lastSeen: atMs, pending: new Ring(this.options.pendingPerAddress), bytes: 0 };
       this.resize(address, ADDRESS_OVERHEAD_BYTES + stringBytes(address.address));
     }
+    event.remoteAddress = address.address;
     address.lastSeen = atMs;
     this.addresses.touch(address.address, address);
 
     if (machineId !== undefined) {
       const machine = this.machineFor(machineId, mac, uuid, atMs, event);
-      const kept = clipLabels(labels, this.options.keepQueryValues);
-      this.resize(machine, labelsBytes(kept) - labelsBytes(machine.labels));
-      machine.labels = kept;
-      // Copies: a name parsed from a data file may be a view of the whole file.
-      if (info.outcome.group !== undefined) machine.group = clip(info.outcome.group, MAX_LABEL_CHARS);
-      if (info.outcome.profile !== undefined) machine.profile = clip(info.outcome.profile, MAX_LABEL_CHARS);
-      // Unlabelled requests that came just before from the same address led here.
-      for (const held of address.pending.toArray()) {
-        if (atMs - held.atMs <= this.options.attributionWindowMs) this.pushEvent(machine, held.event);
+      // A machine sends the same labels again and again: kept as they are when unchanged.
+      if (!labelsUnchanged(machine.labels, labels, this.options.keepQueryValues)) {
+        const kept = clipLabels(labels, this.options.keepQueryValues);
+        this.resize(machine, labelsBytes(kept) - labelsBytes(machine.labels));
+        machine.labels = kept;
       }
-      this.resize(address, -this.pendingBytes(address));
-      address.pending.clear();
+      // Copies: a name parsed from a data file may be a view of the whole file.
+      const { group, profile } = info.outcome;
+      if (group !== undefined && group !== machine.group) machine.group = clip(group, MAX_LABEL_CHARS);
+      if (profile !== undefined && profile !== machine.profile) machine.profile = clip(profile, MAX_LABEL_CHARS);
+      // Unlabelled requests that came just before from the same address led here.
+      if (address.pending.size > 0) {
+        for (const held of address.pending.toArray()) {
+          if (atMs - held.atMs <= this.options.attributionWindowMs) this.pushEvent(machine, held.event);
+        }
+        this.resize(address, -this.pendingBytes(address));
+        address.pending.clear();
+      }
       this.pushEvent(machine, event);
       address.machineId = machine.id;
       address.labelledAt = atMs;

@@ -50,13 +50,19 @@ export class Snapshot {
     return this.index.ranked;
   }
 
+  /** Profiles by the reference that named them, resolved once per snapshot (references come from its groups: a bounded set). */
+  private readonly profileByReference = new Map<string, Profile | undefined>();
+
   /** The profile a group reference names (`profiles/<ref>.json`, or `.yaml`/`.yml`). */
   profileFor(reference: string): Profile | undefined {
+    if (this.profileByReference.has(reference)) return this.profileByReference.get(reference);
+    let found: Profile | undefined;
     for (const candidate of profileCandidates(reference)) {
-      const profile = this.profiles.get(candidate);
-      if (profile) return profile;
+      found = this.profiles.get(candidate);
+      if (found) break;
     }
-    return undefined;
+    this.profileByReference.set(reference, found);
+    return found;
   }
 
   template(kind: TemplateKind, name: string): TemplateFile | undefined {

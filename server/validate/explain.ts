@@ -149,19 +149,27 @@ function endpointsFor(profile: Profile | undefined): string[] {
  * what a machine fetching them would receive, and nothing more.
  */
 export class Explainer {
+  /** The second app, built on the first explanation (a server start need not wait for it). */
+  private app: Promise<FastifyInstance> | undefined;
+
   private constructor(
     private readonly store: DataStore,
-    private readonly app: FastifyInstance,
     private readonly state: StateReader | undefined,
   ) {}
 
   /** With `state`, machines are matched with what they remember, as the server matches them; explaining never changes it. */
   static async create(store: DataStore, state?: StateReader): Promise<Explainer> {
+    return new Explainer(store, state);
+  }
+
+  private endpointsApp(): Promise<FastifyInstance> {
     // Only what the machines remember, never the means to record: explaining changes nothing.
+    const state = this.state;
     const readOnly = state ? { state: { labelsOf: (mac: string) => state.labelsOf(mac) } } : {};
-    const app = await buildApp({ store, assetsPath: undefined, logger: pino({ level: "silent" }), ...readOnly });
-    await app.ready();
-    return new Explainer(store, app, state);
+    return (this.app ??= buildApp({ store: this.store, assetsPath: undefined, logger: pino({ level: "silent" }), ...readOnly }).then(async (app) => {
+      await app.ready();
+      return app;
+    }));
   }
 
   async explain(rawQuery: string): Promise<Explanation> {
@@ -177,8 +185,9 @@ export class Explainer {
     const remembers = winner?.sticky && mac !== undefined ? changedLabels(labelsToRemember(winner.selector), values ?? {}) : undefined;
     const profile = winner && winner.profile !== "" ? snapshot.profileFor(winner.profile) : undefined;
     const endpoints: EndpointResult[] = [];
+    const app = await this.endpointsApp();
     for (const endpoint of endpointsFor(profile)) {
-      const response = await this.app.inject({ method: "GET", url: rawQuery === "" ? endpoint : `${endpoint}?${rawQuery}` });
+      const response = await app.inject({ method: "GET", url: rawQuery === "" ? endpoint : `${endpoint}?${rawQuery}` });
       const body = response.body;
       const result: EndpointResult = {
         endpoint,
@@ -210,7 +219,7 @@ export class Explainer {
     };
   }
 
-  close(): Promise<void> {
-    return this.app.close();
+  async close(): Promise<void> {
+    if (this.app) await (await this.app).close();
   }
 }

@@ -66,6 +66,18 @@ export async function createLink(name: string, log: Log, options: { userspace?: 
   throw new Error(`wireguard-go did not create ${name} within 10 s`);
 }
 
+/**
+ * Which implementation provides an existing interface: kernel WireGuard (link
+ * kind `wireguard`) or wireguard-go (a tun device with its control socket);
+ * undefined when there is no such interface.
+ */
+export async function linkKind(name: string): Promise<TunnelLink["kind"] | undefined> {
+  const result = await execa("ip", ["-d", "-j", "link", "show", "dev", name], { reject: false });
+  if (result.exitCode !== 0) return undefined;
+  const links = JSON.parse(result.stdout) as { linkinfo?: { info_kind?: string } }[];
+  return links[0]?.linkinfo?.info_kind === "wireguard" ? "kernel" : "wireguard-go";
+}
+
 export async function deleteLink(link: TunnelLink): Promise<void> {
   if (link.child) {
     link.child.kill("SIGTERM");

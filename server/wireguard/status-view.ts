@@ -52,3 +52,10 @@ export function formatPeerList(peers: PeerRecord[]): string {
     ...peers.map((p) => [p.name, p.address, p.lan.join(",") || "-", p.publicKey]),
   ]);
 }
+
+/** Which implementation runs the interface, for `wireguard status`. */
+export function describeKind(kind: "kernel" | "wireguard-go" | undefined): string {
+  if (kind === "kernel") return "kernel WireGuard";
+  if (kind === "wireguard-go") return "wireguard-go (userspace: the node has no WireGuard module, or --userspace was given)";
+  return "no such interface";
+}

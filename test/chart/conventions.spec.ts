@@ -119,9 +119,11 @@ describe("WireGuard", () => {
     expect(JSON.stringify(http.spec)).not.toContain("UDP");
   });
 
-  it("gives the sidecar NET_ADMIN and /dev/net/tun in userspace mode, and nothing else", () => {
+  it("gives the sidecar NET_ADMIN and /dev/net/tun in the default auto mode, and nothing else", () => {
     const pod = podTemplate(findObject(objects("default"), "Deployment")).spec;
     const wg = container(pod, "wireguard");
+    // auto: kernel WireGuard when the node has it, wireguard-go (on the mounted tun device) otherwise.
+    expect(wg.args).not.toContain("--userspace");
     expect(wg.securityContext?.capabilities).toEqual({ drop: ["ALL"], add: ["NET_ADMIN"] });
     expect(wg.ports).toEqual([{ name: "wireguard", containerPort: 51820, protocol: "UDP" }]);
     expect(wg.args).toEqual(expect.arrayContaining(["wireguard", "up", "--state", "/etc/netboot/wireguard", "--interface", "wg0"]));

@@ -31,6 +31,8 @@ describe("NOTES.txt", () => {
     expect(info.notes).toContain("--endpoint <ADDRESS>:51820");
     expect(info.notes).toContain("helm upgrade rel <chart> -n boot --reuse-values -f wireguard-values.yaml");
     expect(info.notes).toContain("NET_ADMIN and /dev/net/tun");
+    expect(info.notes).toContain("WireGuard mode auto: kernel WireGuard where the node has the module, else wireguard-go");
+    expect(info.notes).toContain("-c wireguard -- netboot wireguard status --state /etc/netboot/wireguard --interface wg0");
     expect(info.notes).toContain("helm test rel -n boot");
   });
 

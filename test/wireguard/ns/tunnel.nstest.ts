@@ -181,6 +181,9 @@ describe("WireGuard tunnel between namespaces", () => {
     expect(home.txBytes).toBeGreaterThan(ASSET_BYTES);
     const table = (await lab.exec(cloud, "node", [BIN, "wireguard", "status", "--state", mounted, "--interface", serverIf])).stdout;
     expect(table).toMatch(/^home\s+203\.0\.113\.1:\d+\s+\d+s ago\s+\d+\s+\d+$/m);
+    // It names the implementation, the one the sidecar said it brought up.
+    const kind = /up \((kernel|wireguard-go)\)/.exec(sidecarLog.join("\n"))?.[1];
+    expect(table.split("\n")[0]).toBe(`${serverIf}: ${kind === "kernel" ? "kernel WireGuard" : "wireguard-go (userspace: the node has no WireGuard module, or --userspace was given)"}`);
 
     // The same, written by the sidecar for a container that cannot run `wg`.
     const snapshot = await until("the status file to show the handshake", async () => {
