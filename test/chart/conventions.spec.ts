@@ -193,7 +193,7 @@ describe("optional parts", () => {
 
   it("renders no PDB by default, and keeps assets on a PersistentVolumeClaim", () => {
     const kinds = objects("default").map((o) => o.kind).sort();
-    expect(kinds).toEqual(["ConfigMap", "ConfigMap", "ConfigMap", "ConfigMap", "Deployment", "PersistentVolumeClaim", "Pod", "Secret", "Service", "Service", "ServiceAccount"]);
+    expect(kinds).toEqual(["ConfigMap", "ConfigMap", "ConfigMap", "ConfigMap", "ConfigMap", "Deployment", "PersistentVolumeClaim", "Pod", "Secret", "Service", "Service", "ServiceAccount"]);
   });
 
   it("seeds the assets volume from the image's iPXE binaries without overwriting", () => {

@@ -20,7 +20,7 @@ describe.each(HELMS)("no values at all (%s)", (name) => {
     expect(lint.code, lint.stdout + lint.stderr).toBe(0);
     const kinds = (await render(name)).map((o) => o.kind).sort();
     expect(kinds).toEqual([
-      "ConfigMap", "ConfigMap", "ConfigMap", "ConfigMap", "Deployment", "PersistentVolumeClaim", "Pod",
+      "ConfigMap", "ConfigMap", "ConfigMap", "ConfigMap", "ConfigMap", "Deployment", "PersistentVolumeClaim", "Pod",
       "Role", "RoleBinding", "Secret", "Service", "Service", "ServiceAccount",
     ]);
   });
@@ -143,5 +143,6 @@ describe("NOTES for a zero-values install", () => {
     expect(notes).toContain(":/var/lib/netboot/assets/fedora-coreos -c netboot");
     expect(notes).toContain("kubectl -n netboot port-forward deploy/netboot 9090:9090");
     expect(notes).not.toContain("--state ./wireguard");
+    expect(notes).toContain("-c wireguard -- netboot wireguard status\n");
   });
 });

@@ -16,7 +16,7 @@ describe("chart: the gRPC API (rpc.*)", () => {
     expect(objects.some((o) => o.kind === "Service" && o.metadata.name.endsWith("-rpc"))).toBe(false);
     const pod = podTemplate(findObject(objects, "Deployment")).spec;
     expect(container(pod, "netboot").args).not.toContain("-rpc-address");
-    expect(pod.volumes?.filter((v) => v.configMap).map((v) => v.name)).toEqual(["profiles", "groups", "ignition", "generic"]);
+    expect(pod.volumes?.filter((v) => v.configMap).map((v) => v.name)).toEqual(["profiles", "groups", "ignition", "generic", "sources"]);
   });
 
   it("serves the API from the Secret's files on its own port, behind a ClusterIP Service, over a writable data directory", async () => {

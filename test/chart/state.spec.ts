@@ -17,7 +17,7 @@ describe("machine state (sticky groups) in the chart", () => {
     expect(netboot.args).not.toContain("-state-path");
     expect(netboot.args).not.toContain("-api-token-file");
     expect(pod.volumes!.map((v) => v.name)).not.toContain("state");
-    expect(objects.filter((o) => o.kind === "PersistentVolumeClaim")).toEqual([]);
+    expect(objects.filter((o) => o.kind === "PersistentVolumeClaim").map((o) => o.metadata.name)).toEqual(["rel-netboot-assets"]);
   });
 
   it("state.enabled: a small claim of its own mounted read-write, the flags, and the API token from a Secret", async () => {
@@ -38,7 +38,7 @@ describe("machine state (sticky groups) in the chart", () => {
 
   it("uses an existing claim instead of making one", async () => {
     const { objects, pod } = await netbootOf({ valuesFiles: [STATE], set: { "state.persistence.existingClaim": "boot-state" } });
-    expect(objects.filter((o) => o.kind === "PersistentVolumeClaim")).toEqual([]);
+    expect(objects.filter((o) => o.kind === "PersistentVolumeClaim").map((o) => o.metadata.name)).toEqual(["rel-netboot-assets"]);
     expect(pod.volumes).toContainEqual({ name: "state", persistentVolumeClaim: { claimName: "boot-state" } });
   });
 
