@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
-import * as openpgp from "openpgp";
+import type * as OpenPgp from "openpgp";
 import type { SignatureKeys } from "./declaration.js";
 
 /** A signature that does not verify against the pinned keys. */
@@ -11,20 +11,25 @@ export class SignatureError extends Error {
   }
 }
 
-const pinnedKeys = new WeakMap<SignatureKeys, Promise<openpgp.PublicKey[]>>();
+/** OpenPGP is loaded at the first signature check: a server that never checks one does not pay for it at start. */
+let openpgpModule: Promise<typeof OpenPgp> | undefined;
+const loadOpenpgp = () => (openpgpModule ??= import("openpgp"));
+
+const pinnedKeys = new WeakMap<SignatureKeys, Promise<OpenPgp.PublicKey[]>>();
 
 /**
  * The keys a declaration pins, narrowed to its fingerprints when it lists
  * some (a key is kept when its primary key or one of its subkeys is listed).
  * Parsed once per declaration.
  */
-export function keysOf(pinned: SignatureKeys): Promise<openpgp.PublicKey[]> {
+export function keysOf(pinned: SignatureKeys): Promise<OpenPgp.PublicKey[]> {
   let keys = pinnedKeys.get(pinned);
   if (!keys) {
     keys = (async () => {
-      let all: openpgp.PublicKey[];
+      const openpgp = await loadOpenpgp();
+      let all: OpenPgp.PublicKey[];
       try {
-        all = (await openpgp.readKeys({ armoredKeys: pinned.keys })) as openpgp.PublicKey[];
+        all = (await openpgp.readKeys({ armoredKeys: pinned.keys })) as OpenPgp.PublicKey[];
       } catch (err) {
         throw new SignatureError(`the pinned keys do not parse: ${(err as Error).message}`);
       }
@@ -39,7 +44,8 @@ export function keysOf(pinned: SignatureKeys): Promise<openpgp.PublicKey[]> {
   return keys;
 }
 
-async function readSignature(bytes: Uint8Array): Promise<openpgp.Signature> {
+async function readSignature(bytes: Uint8Array): Promise<OpenPgp.Signature> {
+  const openpgp = await loadOpenpgp();
   const text = Buffer.from(bytes).toString("latin1");
   try {
     return text.includes("-----BEGIN PGP SIGNATURE-----") ? await openpgp.readSignature({ armoredSignature: text }) : await openpgp.readSignature({ binarySignature: bytes });
@@ -49,7 +55,7 @@ async function readSignature(bytes: Uint8Array): Promise<openpgp.Signature> {
 }
 
 /** Resolves when one of the signatures verifies with a pinned key; names the signer's key ID otherwise. */
-async function requireValid(signatures: openpgp.VerifyMessageResult["signatures"], what: string): Promise<string> {
+async function requireValid(signatures: OpenPgp.VerifyMessageResult["signatures"], what: string): Promise<string> {
   const problems: string[] = [];
   for (const s of signatures) {
     try {
@@ -64,7 +70,7 @@ async function requireValid(signatures: openpgp.VerifyMessageResult["signatures"
 
 /** Verifies a detached signature of a file on disk (read as a stream, so a large image is never held in memory); resolves the signing key ID. */
 export async function verifyDetachedFile(file: string, signature: Uint8Array, pinned: SignatureKeys): Promise<string> {
-  const [keys, sig] = await Promise.all([keysOf(pinned), readSignature(signature)]);
+  const [keys, sig, openpgp] = await Promise.all([keysOf(pinned), readSignature(signature), loadOpenpgp()]);
   const stream = Readable.toWeb(createReadStream(file, { highWaterMark: 1024 * 1024 })) as unknown as ReadableStream<Uint8Array>;
   const message = await openpgp.createMessage({ binary: stream });
   const result = await openpgp.verify({ message, signature: sig, verificationKeys: keys, format: "binary" });
@@ -76,7 +82,7 @@ export async function verifyDetachedFile(file: string, signature: Uint8Array, pi
 
 /** Verifies a detached signature of bytes in memory (a checksum list); resolves the signing key ID. */
 export async function verifyDetached(data: Uint8Array, signature: Uint8Array, pinned: SignatureKeys): Promise<string> {
-  const [keys, sig] = await Promise.all([keysOf(pinned), readSignature(signature)]);
+  const [keys, sig, openpgp] = await Promise.all([keysOf(pinned), readSignature(signature), loadOpenpgp()]);
   const message = await openpgp.createMessage({ binary: data });
   const result = await openpgp.verify({ message, signature: sig, verificationKeys: keys, format: "binary" });
   return requireValid(result.signatures, "detached signature");
@@ -84,8 +90,8 @@ export async function verifyDetached(data: Uint8Array, signature: Uint8Array, pi
 
 /** Verifies a cleartext-signed document (`InRelease`, Flatcar's `.DIGESTS.asc`) and returns the text that was signed. */
 export async function verifyCleartext(armored: string, pinned: SignatureKeys): Promise<string> {
-  const keys = await keysOf(pinned);
-  let message: openpgp.CleartextMessage;
+  const [keys, openpgp] = await Promise.all([keysOf(pinned), loadOpenpgp()]);
+  let message: OpenPgp.CleartextMessage;
   try {
     message = await openpgp.readCleartextMessage({ cleartextMessage: armored });
   } catch (err) {

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { Agent, request, type Dispatcher } from "undici";
+import type { Agent, Dispatcher } from "undici";
 
 /** Bounds of every upstream transfer. */
 export const UPSTREAM_LIMITS = {
@@ -29,8 +29,13 @@ export class UpstreamError extends Error {
   }
 }
 
+/** The HTTP client is loaded at the first transfer: a server that never fetches does not pay for it at start. */
+let undiciModule: Promise<typeof import("undici")> | undefined;
+const loadUndici = () => (undiciModule ??= import("undici"));
+
 let sharedAgent: Agent | undefined;
-function agent(): Agent {
+async function agent(): Promise<Agent> {
+  const { Agent } = await loadUndici();
   sharedAgent ??= new Agent({
     connect: { timeout: UPSTREAM_LIMITS.connectTimeoutMs },
     headersTimeout: UPSTREAM_LIMITS.headersTimeoutMs,
@@ -75,7 +80,9 @@ export interface UpstreamResponse {
  * GETs (or HEADs) a URL, following at most a few redirects under `redirectAllowed`;
  * anything but a 200 is an UpstreamError. The caller reads (or dumps) the body.
  */
-export async function openUpstream(url: string, signal?: AbortSignal, method: "GET" | "HEAD" = "GET", dispatcher: Dispatcher = agent()): Promise<UpstreamResponse> {
+export async function openUpstream(url: string, signal?: AbortSignal, method: "GET" | "HEAD" = "GET", through?: Dispatcher): Promise<UpstreamResponse> {
+  const { request } = await loadUndici();
+  const dispatcher = through ?? (await agent());
   const start = new URL(url);
   let current = start;
   const total = AbortSignal.timeout(UPSTREAM_LIMITS.totalTimeoutMs);
