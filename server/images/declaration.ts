@@ -1,5 +1,6 @@
-import { Ajv, type ErrorObject } from "ajv";
+import type { ErrorObject } from "ajv";
 import { DocumentError, escapePointer } from "../store/document.js";
+import { lazyValidator } from "../util/json-schema.js";
 
 /**
  * An OS image source: files under one folder of the assets directory, each
@@ -98,8 +99,7 @@ export const SOURCE_SCHEMA = {
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: false, strict: true });
-const validateSource = ajv.compile(SOURCE_SCHEMA);
+const validateSource = lazyValidator(SOURCE_SCHEMA, { allErrors: false, strict: true });
 
 function schemaError(errors: ErrorObject[] | null | undefined): DocumentError {
   const first = errors?.[0];

@@ -1,5 +1,5 @@
-import { Ajv } from "ajv";
 import { parseMac } from "../match/mac.js";
+import { lazyValidator } from "../util/json-schema.js";
 
 /**
  * What netboot remembers about one machine, and its file: one small JSON
@@ -22,7 +22,7 @@ export interface MachineState {
 
 export const STATE_FILE_VERSION = 1;
 
-const STATE_SCHEMA = {
+export const STATE_SCHEMA = {
   type: "object",
   required: ["version", "mac", "labels"],
   additionalProperties: false,
@@ -41,7 +41,7 @@ const STATE_SCHEMA = {
   },
 } as const;
 
-const validate = new Ajv({ allErrors: false, strict: true }).compile(STATE_SCHEMA);
+const validate = lazyValidator(STATE_SCHEMA, { allErrors: false, strict: true });
 
 /** The file name of a machine's state: its MAC with hyphens (colons are awkward in file names). */
 export function stateFileName(mac: string): string {

@@ -1,14 +1,15 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { ErrorObject } from "ajv";
 import { isMacKey, parseMac } from "../match/mac.js";
 import { labelsToRemember } from "../match/sticky.js";
 import { DocumentError, escapePointer } from "./document.js";
 import { BOOT_FIELDS, fieldOf, GROUP_FIELDS, PROFILE_FIELDS, strayKeys } from "./fields.js";
 import { GROUP_SCHEMA, PROFILE_SCHEMA } from "./schema.js";
+import { lazyValidator, type SchemaValidator } from "../util/json-schema.js";
 import type { Boot, FileProblem, Group, JsonObject, Profile } from "./types.js";
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-const validateGroup = ajv.compile(GROUP_SCHEMA);
-const validateProfile = ajv.compile(PROFILE_SCHEMA);
+const DOCUMENT_SCHEMA_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true };
+const validateGroup = lazyValidator(GROUP_SCHEMA, DOCUMENT_SCHEMA_OPTIONS);
+const validateProfile = lazyValidator(PROFILE_SCHEMA, DOCUMENT_SCHEMA_OPTIONS);
 
 /**
  * Go's encoding/json matches object keys to struct fields without regard to
@@ -44,7 +45,7 @@ function schemaError(errors: ErrorObject[] | null | undefined): DocumentError {
   return new DocumentError(message, pointer || "/");
 }
 
-function check(validate: ValidateFunction, value: unknown): void {
+function check(validate: SchemaValidator, value: unknown): void {
   if (!validate(value)) throw schemaError(validate.errors);
 }
 
