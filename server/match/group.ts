@@ -23,6 +23,16 @@ export function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
+/**
+ * A string whose UTF-16 order is the UTF-8 byte order of `s`: `s` itself when
+ * it is ASCII, else its UTF-8 bytes as Latin-1 characters (the same for ASCII,
+ * so keys of both kinds compare correctly). For sorting many strings without
+ * encoding them at every comparison.
+ */
+export function byteOrderKey(s: string): string {
+  return /[^\x00-\x7f]/.test(s) ? Buffer.from(s, "utf8").toString("latin1") : s;
+}
+
 /** Every selector pair equals the label of the same key, a missing label being "". */
 export function selectorMatches(selector: Readonly<Record<string, string>>, labels: ReadonlyMap<string, string>): boolean {
   for (const key in selector) {

@@ -1,4 +1,4 @@
-import { compareBytes, selectorMatches, selectorString, type MatchableGroup } from "./group.js";
+import { byteOrderKey, compareBytes, selectorMatches, selectorString, type MatchableGroup } from "./group.js";
 
 /**
  * Groups in precedence order with a lookup index, so that selecting a group
@@ -17,14 +17,18 @@ export class GroupIndex<G extends MatchableGroup> {
   private readonly catchAll: G[] = [];
 
   constructor(groups: Iterable<G>) {
-    const keyed = [...groups].map((group) => ({ group, key: selectorString(group.selector) }));
+    const keyed = [...groups].map((group) => ({
+      group,
+      count: Object.keys(group.selector).length,
+      key: byteOrderKey(selectorString(group.selector)),
+      file: byteOrderKey(group.file),
+    }));
     // Precedence: more selector pairs first; for equal counts the greater
     // selector string first; identical selectors by file name.
     keyed.sort((a, b) => {
-      const countA = Object.keys(a.group.selector).length;
-      const countB = Object.keys(b.group.selector).length;
-      if (countA !== countB) return countB - countA;
-      return compareBytes(b.key, a.key) || compareBytes(a.group.file, b.group.file);
+      if (a.count !== b.count) return b.count - a.count;
+      if (a.key !== b.key) return a.key < b.key ? 1 : -1;
+      return a.file < b.file ? -1 : a.file > b.file ? 1 : 0;
     });
     this.ranked = keyed.map((k) => k.group);
     this.ranked.forEach((group, position) => {

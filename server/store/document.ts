@@ -75,20 +75,25 @@ function jsonSyntaxError(text: string, parseError: Error): DocumentError {
 function checkShape(root: unknown): void {
   const expandedSize = new Map<object, number>();
   const onPath = new Set<object>();
-  const walk = (node: unknown, depth: number, pointer: string): number => {
+  // The keys from the root to the node being walked: the pointer is only spelled out for an error.
+  const keys: string[] = [];
+  const pointer = () => keys.map((key) => `/${escapePointer(key)}`).join("");
+  const walk = (node: unknown, depth: number): number => {
     if (typeof node === "number" && !Number.isFinite(node)) {
-      throw new DocumentError("number out of range", pointer);
+      throw new DocumentError("number out of range", pointer());
     }
     if (node === null || typeof node !== "object") return 1;
-    if (depth > STORE_LIMITS.maxDepth) throw new DocumentError(`nesting deeper than ${STORE_LIMITS.maxDepth}`, pointer);
+    if (depth > STORE_LIMITS.maxDepth) throw new DocumentError(`nesting deeper than ${STORE_LIMITS.maxDepth}`, pointer());
     const known = expandedSize.get(node);
     if (known !== undefined) return known;
-    if (onPath.has(node)) throw new DocumentError("recursive alias", pointer);
+    if (onPath.has(node)) throw new DocumentError("recursive alias", pointer());
     onPath.add(node);
     let size = 1;
     const entries = Array.isArray(node) ? node.entries() : Object.entries(node);
     for (const [key, child] of entries) {
-      size += walk(child, depth + 1, `${pointer}/${escapePointer(String(key))}`);
+      keys.push(String(key));
+      size += walk(child, depth + 1);
+      keys.pop();
       if (size > STORE_LIMITS.maxYamlExpandedNodes) {
         throw new DocumentError(`document expands to more than ${STORE_LIMITS.maxYamlExpandedNodes} nodes (too many aliases)`);
       }
@@ -97,7 +102,7 @@ function checkShape(root: unknown): void {
     expandedSize.set(node, size);
     return size;
   };
-  walk(root, 0, "");
+  walk(root, 0);
 }
 
 export function escapePointer(segment: string): string {

@@ -20,8 +20,10 @@ export const BOOT_FIELDS = ["kernel", "initrd", "args"] as const;
  * case, and `ſ` for s and the Kelvin sign for k).
  */
 export function foldKey(key: string): string {
+  if (!FOLDED_CHARACTER.test(key)) return key;
   return key.replace(/[A-Z\u017f\u212a]/g, (c) => (c === "\u017f" ? "s" : c === "\u212a" ? "k" : c.toLowerCase()));
 }
+const FOLDED_CHARACTER = /[A-Z\u017f\u212a]/;
 
 /** The field a key sets, if any. */
 export function fieldOf<F extends string>(key: string, fields: readonly F[]): F | undefined {
@@ -96,17 +98,17 @@ export function strayKeys(kind: "group" | "profile", document: unknown): StrayKe
   const walk = (value: unknown, level: Level, pointer: string, path: string) => {
     if (value === null || typeof value !== "object" || Array.isArray(value)) return;
     for (const [key, child] of Object.entries(value)) {
-      const here = `${pointer}/${escapePointer(key)}`;
       const field = fieldOf(key, level.fields);
+      const here = () => `${pointer}/${escapePointer(key)}`;
       if (field !== undefined) {
         const sub = level.children?.[field];
-        if (sub) walk(child, sub, here, `${path}/${field}`);
+        if (sub) walk(child, sub, here(), `${path}/${field}`);
         continue;
       }
       const retired = RETIRED[kind]?.[`${path}/${foldKey(key)}`];
       const target = retired ? undefined : suggest(kind, key, path);
       const hint = retired ?? (target !== undefined ? `did you mean ${target}?` : `known keys here: ${level.fields.join(", ")}`);
-      found.push({ pointer: here, message: `unknown key "${key}" is ignored (${hint})` });
+      found.push({ pointer: here(), message: `unknown key "${key}" is ignored (${hint})` });
     }
   };
   walk(document, kind === "group" ? GROUP : PROFILE, "", "");

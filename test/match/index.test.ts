@@ -57,4 +57,19 @@ describe("group selection", () => {
       { numRuns: 100, seed: 5 },
     );
   });
+
+  it("ranks selector strings and file names in UTF-8 byte order, as Go compares strings", () => {
+    const utf8 = (s: string) => Buffer.from(s, "utf8");
+    const text = fc.constantFrom("a", "z", "é", "\uff01", "\ufffd", "\u{1f600}", "\u{10000}", "中");
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.array(text, { minLength: 1, maxLength: 3 }).map((parts) => parts.join("")), { minLength: 2, maxLength: 8 }), (values) => {
+        const byValue = new GroupIndex(values.map((v, i) => ({ selector: { os: v }, file: `g${i}` })));
+        const descending = [...values].sort((a, b) => Buffer.compare(utf8(`os=${b}`), utf8(`os=${a}`)));
+        expect(byValue.ranked.map((g) => g.selector.os)).toEqual(descending);
+        const byFile = new GroupIndex(values.map((file) => ({ selector: { os: "x" }, file })));
+        expect(byFile.ranked.map((g) => g.file)).toEqual([...values].sort((a, b) => Buffer.compare(utf8(a), utf8(b))));
+      }),
+      { numRuns: 300, seed: 42 },
+    );
+  });
 });
