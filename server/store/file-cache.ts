@@ -72,8 +72,8 @@ function readWhole(absolute: string, stamp: string, maxBytes: number): string | 
     if (!before.isFile()) throw new DocumentError(notRegular(before));
     if (stampOf(before) !== stamp) return CHANGED;
     if (before.size > maxBytes) throw new DocumentError(`file is larger than ${maxBytes} bytes`);
-    // One byte more than the size: a file that grew is seen to have grown.
-    const buffer = Buffer.allocUnsafe(before.size + 1);
+    // A file that grew, shrank or was rewritten meanwhile shows in the second look at its stamp.
+    const buffer = Buffer.allocUnsafe(before.size);
     let length = 0;
     while (length < buffer.length) {
       const n = readSync(fd, buffer, length, buffer.length - length, null);
@@ -173,13 +173,20 @@ export class FileCache {
     const key = check ? `${stamp}\0${check.key}` : stamp;
     const cached = this.entries.get(absolute);
     if (cached && cached.stamp === key) return cached.outcome as Outcome<T>;
-    if (this.settle && !this.settled(absolute, stamp, stats)) return this.waiting<T>(absolute, relative);
 
-    let text: string | typeof CHANGED;
+    let text: string | typeof CHANGED | undefined;
     try {
       // Refused before reading: a huge file never sits in memory whole.
       if (stats.size > maxBytes) throw new DocumentError(`file is larger than ${maxBytes} bytes`);
-      text = readWhole(absolute, stamp, maxBytes);
+      if (this.settle && !completedBeforeLastChange(stats)) {
+        // A JSON document ends with its closing bracket: one that parses is whole, however recently written.
+        if (absolute.endsWith(".json")) {
+          const early = readWhole(absolute, stamp, maxBytes);
+          if (early !== CHANGED && isWholeJson(early)) text = early;
+        }
+        if (text === undefined && !this.settled(absolute, stamp, stats)) return this.waiting<T>(absolute, relative);
+      }
+      text ??= readWhole(absolute, stamp, maxBytes);
     } catch (err) {
       if (!(err instanceof DocumentError)) {
         // Not cached: the next load reads the file again.
@@ -262,6 +269,28 @@ export class FileCache {
       });
     }
     return this.lastGood.has(absolute) ? { value: this.lastGood.get(absolute) as T } : undefined;
+  }
+}
+
+/**
+ * Whether the file's last change was to its metadata, not its content (a
+ * rename into place, a chmod): every write sets the change time and the
+ * modification time alike, so a later change time means the content was
+ * complete before it.
+ */
+function completedBeforeLastChange(stats: Stats): boolean {
+  return stats.ctimeMs > stats.mtimeMs;
+}
+
+/** An object or array that parses: a JSON document cut short never does. */
+function isWholeJson(text: string): boolean {
+  const start = text.trimStart()[0];
+  if (start !== "{" && start !== "[") return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 

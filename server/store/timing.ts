@@ -8,7 +8,8 @@ export const STORE_TIMING = {
    * A changed file is read once it has not changed for this long (its
    * modification time, or what two looks apart saw): a file written in place,
    * in pieces, is never read half-written. Until then its last good version is
-   * served. An explicit reload (SIGHUP, the start) does not wait.
+   * served. A file renamed into place, a JSON document that parses, and an
+   * explicit reload (SIGHUP, the start) do not wait.
    */
   settleMs: 300,
   /** A file still changing after this long is reported (its last good version stays in service). */
