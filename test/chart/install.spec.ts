@@ -141,6 +141,7 @@ describe("NOTES for a zero-values install", () => {
     expect(notes).toContain("kubectl -n netboot exec deploy/netboot -c wireguard -- netboot wireguard peer list");
     expect(notes).toContain("netboot dhcp-config --format dnsmasq --server-url http://10.77.0.1:8080");
     expect(notes).toContain(":/var/lib/netboot/assets/fedora-coreos -c netboot");
+    expect(notes).toContain("Declare them in sources/ (data.sources) and netboot fetches, verifies and keeps each file");
     expect(notes).toContain("kubectl -n netboot port-forward deploy/netboot 9090:9090");
     expect(notes).not.toContain("--state ./wireguard");
     expect(notes).toContain("-c wireguard -- netboot wireguard status\n");
