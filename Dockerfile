@@ -45,6 +45,8 @@ RUN apt-get update \
  && apt-get autoremove -y \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
 ENV NODE_ENV=production
+# Compiled module code kept between container restarts (the pod's /tmp is an emptyDir; not written when /tmp is read-only).
+ENV NODE_COMPILE_CACHE=/tmp/netboot-compile-cache
 COPY --from=build /src/package.json /app/package.json
 COPY --from=build /src/node_modules /app/node_modules
 COPY --from=build /src/dist /app/dist

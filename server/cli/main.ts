@@ -2,6 +2,7 @@
 import { closest } from "../config/flags.js";
 import { COMMANDS, usage } from "./commands.js";
 import { exitOnSignalsUntilTakenOver } from "../util/signals.js";
+import { enableCompileCache } from "./compile-cache.js";
 
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 exitOnSignalsUntilTakenOver();
+enableCompileCache();
 main(process.argv.slice(2)).then(
   (code) => {
     // serve keeps the process alive itself; other commands end here.
