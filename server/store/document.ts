@@ -46,7 +46,7 @@ export function parseDocument(text: string, format: DocumentFormat): unknown {
     // An empty YAML document is `null`, as a JSON file holding `null`.
     if (value === undefined) value = null;
   }
-  checkShape(value);
+  checkShape(value, format === "yaml");
   return value;
 }
 
@@ -70,11 +70,13 @@ function jsonSyntaxError(text: string, parseError: Error): DocumentError {
 /**
  * Rejects documents whose alias-expanded size or depth is beyond the limits
  * (js-yaml shares aliased nodes, so a "billion laughs" document parses small but
- * expands without bound when walked), and numbers JSON cannot hold.
+ * expands without bound when walked), and numbers JSON cannot hold. A JSON
+ * document is a tree (no node is shared), so it is walked without keeping
+ * track of shared nodes.
  */
-function checkShape(root: unknown): void {
-  const expandedSize = new Map<object, number>();
-  const onPath = new Set<object>();
+function checkShape(root: unknown, mayShareNodes: boolean): void {
+  const expandedSize = mayShareNodes ? new Map<object, number>() : undefined;
+  const onPath = mayShareNodes ? new Set<object>() : undefined;
   // The keys from the root to the node being walked: the pointer is only spelled out for an error.
   const keys: string[] = [];
   const pointer = () => keys.map((key) => `/${escapePointer(key)}`).join("");
@@ -84,22 +86,23 @@ function checkShape(root: unknown): void {
     }
     if (node === null || typeof node !== "object") return 1;
     if (depth > STORE_LIMITS.maxDepth) throw new DocumentError(`nesting deeper than ${STORE_LIMITS.maxDepth}`, pointer());
-    const known = expandedSize.get(node);
+    const known = expandedSize?.get(node);
     if (known !== undefined) return known;
-    if (onPath.has(node)) throw new DocumentError("recursive alias", pointer());
-    onPath.add(node);
+    if (onPath?.has(node)) throw new DocumentError("recursive alias", pointer());
+    onPath?.add(node);
     let size = 1;
-    const entries = Array.isArray(node) ? node.entries() : Object.entries(node);
-    for (const [key, child] of entries) {
-      keys.push(String(key));
-      size += walk(child, depth + 1);
+    const child = (key: string, value: unknown) => {
+      keys.push(key);
+      size += walk(value, depth + 1);
       keys.pop();
       if (size > STORE_LIMITS.maxYamlExpandedNodes) {
         throw new DocumentError(`document expands to more than ${STORE_LIMITS.maxYamlExpandedNodes} nodes (too many aliases)`);
       }
-    }
-    onPath.delete(node);
-    expandedSize.set(node, size);
+    };
+    if (Array.isArray(node)) for (let i = 0; i < node.length; i++) child(String(i), node[i]);
+    else for (const [key, value] of Object.entries(node)) child(key, value);
+    onPath?.delete(node);
+    expandedSize?.set(node, size);
     return size;
   };
   walk(root, 0);

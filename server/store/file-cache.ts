@@ -61,26 +61,23 @@ function notRegular(stats: Stats): string {
 }
 
 /**
- * Reads a regular file whole, checking that it is the file that was stat'ed
- * and that it did not change while being read. Opened non-blocking, so a file
- * replaced by a FIFO in the meantime is noticed instead of blocking the server.
+ * Reads the regular file that was stat'ed (as `size` bytes and `stamp`) whole,
+ * or says it changed: what was opened and read must still have that stamp
+ * afterwards (another file swapped in, or the file written meanwhile, has
+ * another). Opened non-blocking, so a FIFO swapped in meanwhile reads as
+ * empty instead of blocking the server.
  */
-function readWhole(absolute: string, stamp: string, maxBytes: number): string | typeof CHANGED {
+function readWhole(absolute: string, stamp: string, size: number): string | typeof CHANGED {
   const fd = openSync(absolute, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const before = fstatSync(fd);
-    if (!before.isFile()) throw new DocumentError(notRegular(before));
-    if (stampOf(before) !== stamp) return CHANGED;
-    if (before.size > maxBytes) throw new DocumentError(`file is larger than ${maxBytes} bytes`);
-    // A file that grew, shrank or was rewritten meanwhile shows in the second look at its stamp.
-    const buffer = Buffer.allocUnsafe(before.size);
+    const buffer = Buffer.allocUnsafe(size);
     let length = 0;
-    while (length < buffer.length) {
-      const n = readSync(fd, buffer, length, buffer.length - length, null);
+    while (length < size) {
+      const n = readSync(fd, buffer, length, size - length, null);
       if (n === 0) break;
       length += n;
     }
-    if (length !== before.size || stampOf(fstatSync(fd)) !== stamp) return CHANGED;
+    if (length !== size || stampOf(fstatSync(fd)) !== stamp) return CHANGED;
     return buffer.toString("utf8", 0, length);
   } finally {
     closeSync(fd);
@@ -181,12 +178,12 @@ export class FileCache {
       if (this.settle && !completedBeforeLastChange(stats)) {
         // A JSON document ends with its closing bracket: one that parses is whole, however recently written.
         if (absolute.endsWith(".json")) {
-          const early = readWhole(absolute, stamp, maxBytes);
+          const early = readWhole(absolute, stamp, stats.size);
           if (early !== CHANGED && isWholeJson(early)) text = early;
         }
         if (text === undefined && !this.settled(absolute, stamp, stats)) return this.waiting<T>(absolute, relative);
       }
-      text ??= readWhole(absolute, stamp, maxBytes);
+      text ??= readWhole(absolute, stamp, stats.size);
     } catch (err) {
       if (!(err instanceof DocumentError)) {
         // Not cached: the next load reads the file again.
