@@ -116,10 +116,10 @@ export function strayKeys(kind: "group" | "profile", document: unknown): StrayKe
 }
 
 /** The value of the field a document's keys set (Go: the last key that folds to it wins), and that key. */
-function fieldValue(document: object, field: string): { key: string; value: unknown } | undefined {
-  let last: { key: string; value: unknown } | undefined;
-  for (const [key, value] of Object.entries(document)) if (foldKey(key) === field) last = { key, value };
-  return last;
+function fieldValue(document: Record<string, unknown>, field: string): { key: string; value: unknown } | undefined {
+  let last: string | undefined;
+  for (const key in document) if (Object.hasOwn(document, key) && foldKey(key) === field) last = key;
+  return last === undefined ? undefined : { key: last, value: document[last] };
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
@@ -131,8 +131,6 @@ const isObject = (value: unknown): value is Record<string, unknown> => value !==
  */
 function withSelectorHints(document: unknown, found: StrayKey[]): StrayKey[] {
   if (!isObject(document)) return found;
-  const selector = fieldValue(document, "selector")?.value;
-  const catchAll = !isObject(selector) || Object.keys(selector).length === 0;
   const metadata = fieldValue(document, "metadata");
   if (isObject(metadata?.value) && isObject(metadata.value.selector)) {
     found.push({
@@ -140,6 +138,9 @@ function withSelectorHints(document: unknown, found: StrayKey[]): StrayKey[] {
       message: `"selector" inside metadata is template data, not the group's selector (did you mean /selector?)`,
     });
   }
+  if (found.length === 0) return found;
+  const selector = fieldValue(document, "selector")?.value;
+  const catchAll = !isObject(selector) || Object.keys(selector).length === 0;
   if (!catchAll) return found;
   return found.map((stray) =>
     /did you mean \/selector[/?]/.test(stray.message) ? { ...stray, message: `${stray.message}; as written, this group's selector is empty, so it matches every machine` } : stray,

@@ -17,12 +17,14 @@ export type ReadFile<T> = (text: string) => T;
 export type CheckFile<T> = (value: T) => DocumentError | undefined;
 
 interface CacheEntry {
-  stamp: string;
+  stamp: Stamp;
+  /** The use the file was checked for (templates), if any. */
+  checkKey: string | undefined;
   outcome: Outcome<unknown>;
 }
 
 interface Pending {
-  stamp: string;
+  stamp: Stamp;
   /** performance.now() when this version was first seen. */
   since: number;
   /** performance.now() when the file was first seen changing, across versions. */
@@ -37,8 +39,21 @@ const ABSENT = new Set(["ENOENT", "ENOTDIR"]);
 /** Errors that say something about the file itself, not about reading it: reported, not retried. */
 const PERSISTENT = new Set(["ELOOP", "ENAMETOOLONG"]);
 
-function stampOf(stats: Stats): string {
-  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+/** What identifies a version of a file: the same inode, size and times. */
+interface Stamp {
+  readonly dev: number;
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+}
+
+function stampOf({ dev, ino, size, mtimeMs, ctimeMs }: Stats): Stamp {
+  return { dev, ino, size, mtimeMs, ctimeMs };
+}
+
+function sameStamp(a: Stamp, b: Stamp): boolean {
+  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.dev === b.dev;
 }
 
 function errnoOf(err: unknown): NodeJS.ErrnoException | undefined {
@@ -67,7 +82,7 @@ function notRegular(stats: Stats): string {
  * another). Opened non-blocking, so a FIFO swapped in meanwhile reads as
  * empty instead of blocking the server.
  */
-function readWhole(absolute: string, stamp: string, size: number): string | typeof CHANGED {
+function readWhole(absolute: string, stamp: Stamp, size: number): string | typeof CHANGED {
   const fd = openSync(absolute, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const buffer = Buffer.allocUnsafe(size);
@@ -77,7 +92,7 @@ function readWhole(absolute: string, stamp: string, size: number): string | type
       if (n === 0) break;
       length += n;
     }
-    if (length !== size || stampOf(fstatSync(fd)) !== stamp) return CHANGED;
+    if (length !== size || !sameStamp(fstatSync(fd), stamp)) return CHANGED;
     return buffer.toString("utf8", 0, length);
   } finally {
     closeSync(fd);
@@ -167,9 +182,9 @@ export class FileCache {
 
     const stamp = stampOf(stats);
     // What was checked is part of what is remembered: a file put to a new use is checked again.
-    const key = check ? `${stamp}\0${check.key}` : stamp;
+    const checkKey = check?.key;
     const cached = this.entries.get(absolute);
-    if (cached && cached.stamp === key) return cached.outcome as Outcome<T>;
+    if (cached && cached.checkKey === checkKey && sameStamp(cached.stamp, stamp)) return cached.outcome as Outcome<T>;
 
     let text: string | typeof CHANGED | undefined;
     try {
@@ -190,7 +205,7 @@ export class FileCache {
         this.pending.delete(absolute);
         return this.fallback(absolute, problemOf(err, relative));
       }
-      return this.settleOutcome(absolute, key, this.fallback(absolute, problemOf(err, relative)));
+      return this.settleOutcome(absolute, stamp, checkKey, this.fallback(absolute, problemOf(err, relative)));
     }
     if (text === CHANGED) {
       this.note(absolute, stamp, performance.now());
@@ -211,13 +226,13 @@ export class FileCache {
     } catch (err) {
       outcome = this.fallback(absolute, problemOf(err, relative));
     }
-    return this.settleOutcome(absolute, key, outcome);
+    return this.settleOutcome(absolute, stamp, checkKey, outcome);
   }
 
   /** Remembers what a settled version of a file gave, so that it is not read again while unchanged. */
-  private settleOutcome<T>(absolute: string, key: string, outcome: Outcome<T>): Outcome<T> {
+  private settleOutcome<T>(absolute: string, stamp: Stamp, checkKey: string | undefined, outcome: Outcome<T>): Outcome<T> {
     this.pending.delete(absolute);
-    this.entries.set(absolute, { stamp: key, outcome });
+    this.entries.set(absolute, { stamp, checkKey, outcome });
     return outcome;
   }
 
@@ -228,12 +243,12 @@ export class FileCache {
   }
 
   /** Whether a changed file has stopped changing: not modified for settleMs, or seen unchanged settleMs apart. */
-  private settled(absolute: string, stamp: string, stats: Stats): boolean {
+  private settled(absolute: string, stamp: Stamp, stats: Stats): boolean {
     const now = performance.now();
     const age = Date.now() - stats.mtimeMs;
     if (age >= STORE_TIMING.settleMs) return true;
     const pending = this.pending.get(absolute);
-    if (pending && pending.stamp === stamp) {
+    if (pending && sameStamp(pending.stamp, stamp)) {
       if (now - pending.since >= STORE_TIMING.settleMs) return true;
       this.wakeAt(Math.min(pending.since, now - Math.max(age, 0)) + STORE_TIMING.settleMs);
       return false;
@@ -244,7 +259,7 @@ export class FileCache {
     return false;
   }
 
-  private note(absolute: string, stamp: string, now: number): void {
+  private note(absolute: string, stamp: Stamp, now: number): void {
     const pending = this.pending.get(absolute);
     this.pending.set(absolute, { stamp, since: now, changingSince: pending?.changingSince ?? now });
     this.wakeAt(now + STORE_TIMING.settleMs);

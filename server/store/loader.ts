@@ -1,6 +1,6 @@
 import path from "node:path";
 import { decodeSource, type Source } from "../images/declaration.js";
-import { compareBytes } from "../match/group.js";
+import { byteOrderKey } from "../match/group.js";
 import { isRawIgnition, rawIgnitionError } from "../render/ignition.js";
 import { templateParseError } from "../render/template.js";
 import { decodeGroup, decodeProfile } from "./decode.js";
@@ -21,7 +21,9 @@ export interface LoadOptions {
 /** Names of the group or profile documents in a listing, in byte order. */
 function documentNames(names: readonly string[]): string[] {
   // `..data` and `..2024_…` are a Kubernetes ConfigMap volume's internals.
-  return names.filter((name) => !name.startsWith("..") && formatOf(name) !== undefined).sort(compareBytes);
+  const keyed = names.filter((name) => !name.startsWith("..") && formatOf(name) !== undefined).map((name) => ({ name, key: byteOrderKey(name) }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map(({ name }) => name);
 }
 
 /**
@@ -32,12 +34,14 @@ function documentNames(names: readonly string[]): string[] {
  */
 const CALLS_PER_SLICE = 256;
 
-function pacer(): () => Promise<void> {
+/** Counts file system calls: true once a slice is used up. */
+function pacer(): () => boolean {
   let calls = 0;
-  return async () => {
-    if (++calls % CALLS_PER_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
-  };
+  return () => ++calls % CALLS_PER_SLICE === 0;
 }
+
+/** A turn of the event loop (awaited only when a slice is used up: an `await` costs even when there is nothing to wait for). */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * A group or profile document. An empty YAML file, or one holding nothing but
@@ -98,11 +102,9 @@ export async function loadSnapshot(dataDir: string, cache: FileCache, generation
     if (outcome?.problem) report(outcome.problem);
     return outcome?.value;
   };
-  const pace = pacer();
-  const loadFile = async <T>(relative: string, maxBytes: number, read: ReadFile<T>, check?: { key: string; check: CheckFile<T> }): Promise<T | undefined> => {
-    await pace();
-    return collect(cache.load(path.join(dataDir, relative), relative, maxBytes, read, check));
-  };
+  const sliceUsedUp = pacer();
+  const loadFile = <T>(relative: string, maxBytes: number, read: ReadFile<T>, check?: { key: string; check: CheckFile<T> }): T | undefined =>
+    collect(cache.load(path.join(dataDir, relative), relative, maxBytes, read, check));
   const listDocuments = (folder: string): string[] => {
     const listing = cache.list(path.join(dataDir, folder), folder);
     if (listing.problem) report(listing.problem);
@@ -112,7 +114,8 @@ export async function loadSnapshot(dataDir: string, cache: FileCache, generation
   const groups: Group[] = [];
   for (const name of listDocuments("groups")) {
     const relative = `groups/${name}`;
-    const group = await loadFile<Group>(relative, STORE_LIMITS.maxDocumentBytes, readDocument(relative, decodeGroup));
+    if (sliceUsedUp()) await nextTurn();
+    const group = loadFile<Group>(relative, STORE_LIMITS.maxDocumentBytes, readDocument(relative, decodeGroup));
     if (group) {
       if (!group.skip) groups.push(group);
       for (const warning of group.warnings ?? []) report(warning);
@@ -124,7 +127,8 @@ export async function loadSnapshot(dataDir: string, cache: FileCache, generation
   const loadProfile = async (relative: string) => {
     if (triedProfiles.has(relative) || formatOf(relative) === undefined) return;
     triedProfiles.add(relative);
-    const profile = await loadFile<Profile>(relative, STORE_LIMITS.maxDocumentBytes, readDocument(relative, decodeProfile));
+    if (sliceUsedUp()) await nextTurn();
+    const profile = loadFile<Profile>(relative, STORE_LIMITS.maxDocumentBytes, readDocument(relative, decodeProfile));
     if (profile) {
       profiles.set(relative, profile);
       for (const warning of profile.warnings ?? []) report(warning);
@@ -155,14 +159,16 @@ export async function loadSnapshot(dataDir: string, cache: FileCache, generation
   const templates = new Map<string, TemplateFile>();
   for (const [relative, used] of uses) {
     const check = { key: [...used].sort().join(","), check: checkTemplate(relative, used) };
-    const template = await loadFile(relative, STORE_LIMITS.maxTemplateBytes, (text) => new TemplateFile(relative, text), check);
+    if (sliceUsedUp()) await nextTurn();
+    const template = loadFile(relative, STORE_LIMITS.maxTemplateBytes, (text) => new TemplateFile(relative, text), check);
     if (template) templates.set(relative, template);
   }
 
   const sources: Source[] = [];
   for (const name of listDocuments("sources")) {
     const relative = `sources/${name}`;
-    const source = await loadFile<Source>(relative, STORE_LIMITS.maxDocumentBytes, readDocument(relative, decodeSource));
+    if (sliceUsedUp()) await nextTurn();
+    const source = loadFile<Source>(relative, STORE_LIMITS.maxDocumentBytes, readDocument(relative, decodeSource));
     if (source) sources.push(source);
   }
 
