@@ -16,15 +16,20 @@ export type ReadFile<T> = (text: string) => T;
 /** Why a value read from a file must not be served as its new version, or undefined. */
 export type CheckFile<T> = (value: T) => DocumentError | undefined;
 
-interface CacheEntry {
-  stamp: Stamp;
+/** What is known of a file, under its data-relative name (the string its group or profile also holds). */
+interface CacheEntry extends Stamp {
   /** The use the file was checked for (templates), if any. */
   checkKey: string | undefined;
   outcome: Outcome<unknown>;
+  /** Its last good version, served while a later one is broken or unreadable. */
+  good: unknown;
+  /** The last load that saw the file. */
+  seenIn: number;
 }
 
 interface Pending {
   stamp: Stamp;
+  seenIn: number;
   /** performance.now() when this version was first seen. */
   since: number;
   /** performance.now() when the file was first seen changing, across versions. */
@@ -108,10 +113,9 @@ function readWhole(absolute: string, stamp: Stamp, size: number): string | typeo
  */
 export class FileCache {
   private entries = new Map<string, CacheEntry>();
-  private lastGood = new Map<string, unknown>();
   private listings = new Map<string, string[]>();
   private pending = new Map<string, Pending>();
-  private seen = new Set<string>();
+  private loadNumber = 0;
   private settle = false;
   private settleAt: number | undefined;
 
@@ -123,15 +127,22 @@ export class FileCache {
    * files changed within the last `STORE_TIMING.settleMs` are left for later.
    */
   beginLoad(options: { settle?: boolean } = {}): void {
-    this.seen = new Set();
+    this.loadNumber++;
     this.settle = options.settle ?? false;
     this.settleAt = undefined;
   }
 
   endLoad(): void {
-    for (const file of this.entries.keys()) if (!this.seen.has(file)) this.entries.delete(file);
-    for (const file of this.lastGood.keys()) if (!this.seen.has(file)) this.lastGood.delete(file);
-    for (const file of this.pending.keys()) if (!this.seen.has(file)) this.pending.delete(file);
+    for (const [file, entry] of this.entries) if (entry.seenIn !== this.loadNumber) this.entries.delete(file);
+    for (const [file, pending] of this.pending) if (pending.seenIn !== this.loadNumber) this.pending.delete(file);
+  }
+
+  /** Keeps what is known of the file past this load. */
+  private markSeen(relative: string): void {
+    const entry = this.entries.get(relative);
+    if (entry) entry.seenIn = this.loadNumber;
+    const pending = this.pending.get(relative);
+    if (pending) pending.seenIn = this.loadNumber;
   }
 
   /** After a load: milliseconds until a file left for later may have settled (then load again), or undefined. */
@@ -172,19 +183,19 @@ export class FileCache {
     } catch (err) {
       const e = errnoOf(err);
       if (e && ABSENT.has(e.code!)) return undefined;
-      this.seen.add(absolute);
+      this.markSeen(relative);
       // Search permission is checked on the folders of the path: the problem is the folder's.
       const where = e?.code === "EACCES" ? path.posix.dirname(relative) : relative;
-      return this.fallback(absolute, problemOf(err, where));
+      return this.fallback(relative, problemOf(err, where));
     }
-    this.seen.add(absolute);
-    if (!stats.isFile()) return this.fallback(absolute, { file: relative, message: notRegular(stats), severity: "error", notAFile: true });
+    this.markSeen(relative);
+    if (!stats.isFile()) return this.fallback(relative, { file: relative, message: notRegular(stats), severity: "error", notAFile: true });
 
     const stamp = stampOf(stats);
     // What was checked is part of what is remembered: a file put to a new use is checked again.
     const checkKey = check?.key;
-    const cached = this.entries.get(absolute);
-    if (cached && cached.checkKey === checkKey && sameStamp(cached.stamp, stamp)) return cached.outcome as Outcome<T>;
+    const cached = this.entries.get(relative);
+    if (cached && cached.checkKey === checkKey && sameStamp(cached, stamp)) return cached.outcome as Outcome<T>;
 
     let text: string | typeof CHANGED | undefined;
     try {
@@ -196,72 +207,75 @@ export class FileCache {
           const early = readWhole(absolute, stamp, stats.size);
           if (early !== CHANGED && isWholeJson(early)) text = early;
         }
-        if (text === undefined && !this.settled(absolute, stamp, stats)) return this.waiting<T>(absolute, relative);
+        if (text === undefined && !this.settled(relative, stamp, stats)) return this.waiting<T>(relative);
       }
       text ??= readWhole(absolute, stamp, stats.size);
     } catch (err) {
       if (!(err instanceof DocumentError)) {
         // Not cached: the next load reads the file again.
-        this.pending.delete(absolute);
-        return this.fallback(absolute, problemOf(err, relative));
+        this.pending.delete(relative);
+        return this.fallback(relative, problemOf(err, relative));
       }
-      return this.settleOutcome(absolute, stamp, checkKey, this.fallback(absolute, problemOf(err, relative)));
+      return this.settleOutcome(relative, stamp, checkKey, this.fallback(relative, problemOf(err, relative)));
     }
     if (text === CHANGED) {
-      this.note(absolute, stamp, performance.now());
-      return this.waiting<T>(absolute, relative);
+      this.note(relative, stamp, performance.now());
+      return this.waiting<T>(relative);
     }
 
     let outcome: Outcome<T>;
+    let good = this.entries.get(relative)?.good;
     try {
       const value = read(this.rewrite(text));
       const rejected = check?.check(value);
       if (rejected) {
-        const fallback = this.fallback<T>(absolute, problemOf(rejected, relative));
+        const fallback = this.fallback<T>(relative, problemOf(rejected, relative));
         outcome = fallback.value === undefined ? { value, problem: fallback.problem } : fallback;
       } else {
-        this.lastGood.set(absolute, value);
+        good = value;
         outcome = { value };
       }
     } catch (err) {
-      outcome = this.fallback(absolute, problemOf(err, relative));
+      outcome = this.fallback(relative, problemOf(err, relative));
     }
-    return this.settleOutcome(absolute, stamp, checkKey, outcome);
+    return this.settleOutcome(relative, stamp, checkKey, outcome, good);
   }
 
   /** Remembers what a settled version of a file gave, so that it is not read again while unchanged. */
-  private settleOutcome<T>(absolute: string, stamp: Stamp, checkKey: string | undefined, outcome: Outcome<T>): Outcome<T> {
-    this.pending.delete(absolute);
-    this.entries.set(absolute, { stamp, checkKey, outcome });
+  private settleOutcome<T>(relative: string, stamp: Stamp, checkKey: string | undefined, outcome: Outcome<T>, good = this.entries.get(relative)?.good): Outcome<T> {
+    this.pending.delete(relative);
+    const { dev, ino, size, mtimeMs, ctimeMs } = stamp;
+    this.entries.set(relative, { dev, ino, size, mtimeMs, ctimeMs, checkKey, outcome, good, seenIn: this.loadNumber });
     return outcome;
   }
 
   /** The file's last good version, if any, with the problem that keeps it in service. */
-  private fallback<T>(absolute: string, problem: FileProblem): Outcome<T> {
-    if (this.lastGood.has(absolute)) return { value: this.lastGood.get(absolute) as T, problem: { ...problem, servingLastGood: true } };
+  private fallback<T>(relative: string, problem: FileProblem): Outcome<T> {
+    const good = this.entries.get(relative)?.good;
+    if (good !== undefined) return { value: good as T, problem: { ...problem, servingLastGood: true } };
     return { problem };
   }
 
   /** Whether a changed file has stopped changing: not modified for settleMs, or seen unchanged settleMs apart. */
-  private settled(absolute: string, stamp: Stamp, stats: Stats): boolean {
+  private settled(relative: string, stamp: Stamp, stats: Stats): boolean {
     const now = performance.now();
     const age = Date.now() - stats.mtimeMs;
     if (age >= STORE_TIMING.settleMs) return true;
-    const pending = this.pending.get(absolute);
+    const pending = this.pending.get(relative);
     if (pending && sameStamp(pending.stamp, stamp)) {
       if (now - pending.since >= STORE_TIMING.settleMs) return true;
       this.wakeAt(Math.min(pending.since, now - Math.max(age, 0)) + STORE_TIMING.settleMs);
       return false;
     }
-    this.note(absolute, stamp, now);
+    this.note(relative, stamp, now);
     // Modification times in the future (another clock) wait for the second look.
     this.wakeAt(now + STORE_TIMING.settleMs - Math.max(age, 0));
     return false;
   }
 
-  private note(absolute: string, stamp: Stamp, now: number): void {
-    const pending = this.pending.get(absolute);
-    this.pending.set(absolute, { stamp, since: now, changingSince: pending?.changingSince ?? now });
+  private note(relative: string, stamp: Stamp, now: number): void {
+    const pending = this.pending.get(relative);
+    this.pending.set(relative, { stamp, seenIn: this.loadNumber, since: now, changingSince: pending?.changingSince ?? now });
     this.wakeAt(now + STORE_TIMING.settleMs);
   }
 
@@ -270,17 +284,18 @@ export class FileCache {
   }
 
   /** A file still being written: its last good version meanwhile, reported once it has kept changing for long. */
-  private waiting<T>(absolute: string, relative: string): Outcome<T> | undefined {
-    const pending = this.pending.get(absolute)!;
+  private waiting<T>(relative: string): Outcome<T> | undefined {
+    const pending = this.pending.get(relative)!;
     const changingMs = performance.now() - pending.changingSince;
     if (changingMs >= STORE_TIMING.reportChangingAfterMs) {
-      return this.fallback(absolute, {
+      return this.fallback(relative, {
         file: relative,
         message: `still being written: it has kept changing for ${Math.round(changingMs / 1000)} s`,
         severity: "warning",
       });
     }
-    return this.lastGood.has(absolute) ? { value: this.lastGood.get(absolute) as T } : undefined;
+    const good = this.entries.get(relative)?.good;
+    return good !== undefined ? { value: good as T } : undefined;
   }
 }
 
