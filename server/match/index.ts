@@ -12,9 +12,9 @@ import { byteOrderKey, compareBytes, selectorMatches, selectorString, type Match
 export class GroupIndex<G extends MatchableGroup> {
   /** All groups, best-ranked first. */
   readonly ranked: readonly G[];
-  private readonly rank = new Map<G, number>();
-  private readonly byPair = new Map<string, Map<string, G[]>>();
-  private readonly catchAll: G[] = [];
+  /** Positions in `ranked`, filed by selector pair: one position, or several in rank order (one group per MAC is the common case). */
+  private readonly byPair = new Map<string, Map<string, number | number[]>>();
+  private readonly catchAll: number[] = [];
 
   constructor(groups: Iterable<G>) {
     const keyed = [...groups].map((group) => ({
@@ -31,20 +31,20 @@ export class GroupIndex<G extends MatchableGroup> {
       return a.file < b.file ? -1 : a.file > b.file ? 1 : 0;
     });
     this.ranked = keyed.map((k) => k.group);
-    this.ranked.forEach((group, position) => {
-      this.rank.set(group, position);
+    this.ranked.forEach((group, rank) => {
       const keys = Object.keys(group.selector).sort(compareBytes);
       const indexKey = keys[0];
       if (indexKey === undefined) {
-        this.catchAll.push(group);
+        this.catchAll.push(rank);
         return;
       }
       let byValue = this.byPair.get(indexKey);
       if (!byValue) this.byPair.set(indexKey, (byValue = new Map()));
       const value = group.selector[indexKey]!;
-      const bucket = byValue.get(value);
-      if (bucket) bucket.push(group);
-      else byValue.set(value, [group]);
+      const filed = byValue.get(value);
+      if (filed === undefined) byValue.set(value, rank);
+      else if (typeof filed === "number") byValue.set(value, [filed, rank]);
+      else filed.push(rank);
     });
   }
 
@@ -54,24 +54,22 @@ export class GroupIndex<G extends MatchableGroup> {
 
   /** The best-ranked group whose selector matches the labels, or undefined. */
   select(labels: ReadonlyMap<string, string>): G | undefined {
-    let best: G | undefined;
     let bestRank = Infinity;
-    const consider = (bucket: readonly G[] | undefined) => {
-      if (!bucket) return;
-      // Buckets are in rank order: the first match in a bucket is its best.
-      for (const group of bucket) {
-        const rank = this.rank.get(group)!;
-        if (rank >= bestRank) return;
-        if (selectorMatches(group.selector, labels)) {
-          best = group;
-          bestRank = rank;
-          return;
-        }
-      }
+    const consider = (rank: number): boolean => {
+      if (rank >= bestRank) return true;
+      if (!selectorMatches(this.ranked[rank]!.selector, labels)) return false;
+      bestRank = rank;
+      return true;
     };
-    for (const [key, byValue] of this.byPair) consider(byValue.get(labels.get(key) ?? ""));
-    consider(this.catchAll);
-    return best;
+    // Several positions are in rank order: the first match among them is their best.
+    const considerAll = (filed: number | readonly number[] | undefined) => {
+      if (filed === undefined) return;
+      if (typeof filed === "number") consider(filed);
+      else for (const rank of filed) if (consider(rank)) return;
+    };
+    for (const [key, byValue] of this.byPair) considerAll(byValue.get(labels.get(key) ?? ""));
+    considerAll(this.catchAll);
+    return bestRank === Infinity ? undefined : this.ranked[bestRank];
   }
 
   /** Every group in precedence order, with whether it matches: for explaining a selection. */

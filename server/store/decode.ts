@@ -5,6 +5,7 @@ import { DocumentError, escapePointer } from "./document.js";
 import { BOOT_FIELDS, fieldOf, GROUP_FIELDS, PROFILE_FIELDS, strayKeys } from "./fields.js";
 import { GROUP_SCHEMA, PROFILE_SCHEMA } from "./schema.js";
 import { lazyValidator, type SchemaValidator } from "../util/json-schema.js";
+import { emptyRecord } from "../util/record.js";
 import type { Boot, FileProblem, Group, JsonObject, Profile } from "./types.js";
 
 const DOCUMENT_SCHEMA_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true };
@@ -57,8 +58,8 @@ function check(validate: SchemaValidator, value: unknown): void {
 export function decodeGroup(document: unknown, file: string): Group {
   const doc = foldFields(document, GROUP_FIELDS) as Record<string, unknown> | null;
   check(validateGroup, doc);
-  // Null prototype: a selector key may be any string, `__proto__` included.
-  const selector: Record<string, string> = Object.create(null);
+  // Inheriting nothing: a selector key may be any string, `__proto__` included (one is kept per group: the compact kind).
+  const selector = emptyRecord<string>();
   const warnings = strayKeyWarnings("group", document, file);
   let skip = false;
   for (const [key, value] of Object.entries((doc?.selector as Record<string, string | null> | null) ?? {})) {
