@@ -5,40 +5,28 @@ import { gunzipSync } from "node:zlib";
 import { isDeepStrictEqual } from "node:util";
 
 /**
- * Answers recorded from the real Matchbox over three data directories, and the
- * rules by which netboot's answers are compared with them (the corpus's
- * README.md). The corpus lives outside the repository, in `shared/` next to it.
+ * Answers recorded from the real Matchbox over three data directories
+ * (test/fixtures/matchbox-corpus, described in its README), and the rules by
+ * which netboot's answers are compared with them.
  */
 
 export const CORPUS_SETS = ["alpha", "bravo", "charlie"] as const;
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-export interface CorpusLocation {
-  /** The corpus folder, when found. */
-  dir?: string;
-  /** Where it was looked for (for the skip message). */
-  searched: string[];
-}
+/** The corpus kept with the tests. */
+export const BUNDLED_CORPUS = path.join(REPO_ROOT, "test", "fixtures", "matchbox-corpus");
 
 /**
- * `shared/matchbox-corpus` in the nearest folder above the repository that has
- * one (`../shared` from a checkout next to it, as in CI), or
- * NETBOOT_MATCHBOX_CORPUS.
+ * The corpus to replay: NETBOOT_MATCHBOX_CORPUS (another corpus recorded the
+ * same way, with the same set names), else the bundled one. Throws when the
+ * folder lacks a set: a replay that cannot run is a failure, not a skip.
  */
-export function findCorpus(env: NodeJS.ProcessEnv = process.env): CorpusLocation {
-  const searched: string[] = [];
-  const candidates: string[] = [];
-  if (env.NETBOOT_MATCHBOX_CORPUS) candidates.push(path.resolve(env.NETBOOT_MATCHBOX_CORPUS));
-  for (let dir = path.dirname(REPO_ROOT); ; dir = path.dirname(dir)) {
-    candidates.push(path.join(dir, "shared", "matchbox-corpus"));
-    if (path.dirname(dir) === dir) break;
-  }
-  for (const candidate of candidates) {
-    searched.push(candidate);
-    if (CORPUS_SETS.every((set) => existsSync(path.join(candidate, set, "expected.jsonl")))) return { dir: candidate, searched };
-  }
-  return { searched };
+export function findCorpus(env: NodeJS.ProcessEnv = process.env): string {
+  const dir = env.NETBOOT_MATCHBOX_CORPUS ? path.resolve(env.NETBOOT_MATCHBOX_CORPUS) : BUNDLED_CORPUS;
+  const missing = CORPUS_SETS.filter((set) => !existsSync(path.join(dir, set, "expected.jsonl")));
+  if (missing.length > 0) throw new Error(`the Matchbox corpus at ${dir} has no ${missing.join(", ")} set (each needs <set>/expected.jsonl)`);
+  return dir;
 }
 
 export interface CorpusRequest {

@@ -7,11 +7,11 @@ import { compare, CORPUS_SETS, findCorpus, formatTable, loadSet, type Answer, ty
 /**
  * Replays every request Matchbox answered in the recorded corpus against the
  * real netboot server over the same data and assets, and compares the answers
- * by the corpus's rules. The corpus is outside the repository (`../shared`):
- * without it this suite is skipped, and says so.
+ * by the corpus's rules (test/fixtures/matchbox-corpus, or the folder
+ * NETBOOT_MATCHBOX_CORPUS names).
  */
 
-const corpus = findCorpus();
+const corpusDir = findCorpus();
 
 interface Result {
   set: string;
@@ -81,40 +81,31 @@ function tally(results: readonly Result[]): Map<string, Tally> {
 
 const ENDPOINTS = ["HEAD", "boot.ipxe", "boot.ipxe.0", "generic", "grub", "ignition", "ipxe", "metadata", "other", "root"] as const;
 
-if (!corpus.dir) {
-  const reason = `the recorded Matchbox corpus is not next to this checkout (looked for ${corpus.searched.join(", ")}; set NETBOOT_MATCHBOX_CORPUS to its folder)`;
-  console.warn(`Matchbox corpus replay skipped: ${reason}`);
-  describe("Matchbox corpus replay", () => {
-    it.skip(`skipped: ${reason}`, () => {});
+describe(`Matchbox corpus replay (${corpusDir})`, () => {
+  const results: Result[] = [];
+  beforeAll(async () => {
+    for (const name of CORPUS_SETS) results.push(...(await replay(loadSet(corpusDir, name))));
+  }, 180_000);
+  afterAll(() => {
+    if (results.length === 0) return;
+    // Every answer that is not identical, with both bodies, for a closer look.
+    const report = process.env.NETBOOT_CORPUS_REPORT;
+    if (report) writeFileSync(report, results.filter((r) => r.detail).map((r) => JSON.stringify(r)).join("\n") + "\n");
+    console.log(`Matchbox corpus: netboot's answers per endpoint (${results.length} requests)\n${formatTable(tally(results))}`);
   });
-} else {
-  const corpusDir = corpus.dir;
-  describe(`Matchbox corpus replay (${corpusDir})`, () => {
-    const results: Result[] = [];
-    beforeAll(async () => {
-      for (const name of CORPUS_SETS) results.push(...(await replay(loadSet(corpusDir, name))));
-    }, 180_000);
-    afterAll(() => {
-      if (results.length === 0) return;
-      // Every answer that is not identical, with both bodies, for a closer look.
-      const report = process.env.NETBOOT_CORPUS_REPORT;
-      if (report) writeFileSync(report, results.filter((r) => r.detail).map((r) => JSON.stringify(r)).join("\n") + "\n");
-      console.log(`Matchbox corpus: netboot's answers per endpoint (${results.length} requests)\n${formatTable(tally(results))}`);
-    });
 
-    it("replays every recorded request", () => {
-      expect(results.length).toBe(2253);
-      const endpoints = new Set(results.map((r) => r.endpoint));
-      expect([...endpoints].sort()).toEqual([...ENDPOINTS]);
-    });
-
-    for (const endpoint of ENDPOINTS) {
-      it(`${endpoint}: every answer is Matchbox's, or one of the documented differences`, () => {
-        const different = results
-          .filter((r) => r.endpoint === endpoint && r.verdict.kind === "different")
-          .map((r) => `${r.id} ${r.method} ${r.target}: ${(r.verdict as { reason: string }).reason}`);
-        expect(different).toEqual([]);
-      });
-    }
+  it("replays every recorded request", () => {
+    expect(results.length).toBe(2253);
+    const endpoints = new Set(results.map((r) => r.endpoint));
+    expect([...endpoints].sort()).toEqual([...ENDPOINTS]);
   });
-}
+
+  for (const endpoint of ENDPOINTS) {
+    it(`${endpoint}: every answer is Matchbox's, or one of the documented differences`, () => {
+      const different = results
+        .filter((r) => r.endpoint === endpoint && r.verdict.kind === "different")
+        .map((r) => `${r.id} ${r.method} ${r.target}: ${(r.verdict as { reason: string }).reason}`);
+      expect(different).toEqual([]);
+    });
+  }
+});
