@@ -1,4 +1,4 @@
-import { closeSync, openSync, renameSync, utimesSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, openSync, renameSync, rmSync, utimesSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../observe/boot-replay.js";
@@ -114,6 +114,38 @@ describe("a file caught while it is being written", () => {
     });
     expect([...seen.node].filter((k) => k !== "/assets/worker" && k !== "/assets/worker2")).toEqual([]);
     expect([...seen.other]).toEqual(["/assets/installer-wipes-disks"]);
+    expect((await problems(s)).problems).toEqual([]);
+  });
+
+  it("a JSON group rewritten in place in small pieces is never served half-written, and is served once it parses", async () => {
+    const s = await start();
+    const file = path.join(s.dataDir, "groups/node1.json");
+    const readiness = async () => JSON.parse((await s.get("/readyz")).body) as { generation: number; groups: number };
+    const before = (await readiness()).generation;
+    writeFileSync(file, JSON.stringify({ id: "node1", profile: "worker", selector: { mac: NODE_MAC } }));
+    rmSync(path.join(s.dataDir, "groups/node1.yaml"));
+    // Served from the JSON file alone: a reload saw the YAML one gone.
+    await eventually(async () => {
+      const { generation, groups } = await readiness();
+      return generation > before && groups === 2 && kernelOf((await s.get(`/ipxe?mac=${NODE_MAC}`)).body) === "/assets/worker" ? true : undefined;
+    }, 3000);
+    // Selector last: every prefix that stopped before it would be a catch-all, were it read.
+    const v2 = `{"profile": "worker2", "id": "node1", "metadata": {"role": "worker"}, "selector": {"mac": "${NODE_MAC}"}}`;
+    const seen = await watchAnswers(s, async () => {
+      const fd = openSync(file, "w");
+      try {
+        for (let at = 0; at < v2.length; at += 9) {
+          await sleep(60);
+          writeSync(fd, v2.slice(at, at + 9));
+        }
+      } finally {
+        closeSync(fd);
+      }
+      await eventually(async () => (kernelOf((await s.get(`/ipxe?mac=${NODE_MAC}`)).body) === "/assets/worker2" ? true : undefined), 1000);
+    });
+    expect(seen.requests).toBeGreaterThan(20);
+    expect([...seen.other]).toEqual(["/assets/installer-wipes-disks"]);
+    expect([...seen.node].filter((k) => k !== "/assets/worker" && k !== "/assets/worker2")).toEqual([]);
     expect((await problems(s)).problems).toEqual([]);
   });
 
