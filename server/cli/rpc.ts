@@ -15,6 +15,7 @@ import { groupJson, groupMessage, profileJson, profileMessage, type GroupMessage
 import { loadTlsMaterial } from "../rpc/tls.js";
 import { decodeGroup, decodeProfile } from "../store/decode.js";
 import { DocumentError, formatOf, parseDocument } from "../store/document.js";
+import { formatTable } from "../util/table.js";
 
 const USAGE = `Usage: netboot rpc [flags] COMMAND
 
@@ -56,12 +57,6 @@ function readDocument<T>(file: string, decode: (document: unknown, file: string)
     if (err instanceof DocumentError) throw new UsageError(`${file}${err.pointer ? ` ${err.pointer}` : ""}: ${err.message}`);
     throw err;
   }
-}
-
-/** Columns separated by two spaces, each as wide as its widest cell. */
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n") + "\n";
 }
 
 const selectorText = (selector: Record<string, string>) =>
@@ -110,10 +105,10 @@ async function perform(client: RpcClient, action: RpcAction, out: (text: string 
     case "list":
       if (action.kind === "group") {
         const { groups } = await client.call<{ groups: GroupMessage[] }>(service, "GroupList", {});
-        out(table([["ID", "NAME", "PROFILE", "SELECTOR"], ...groups.map((g) => [g.id, g.name, g.profile, selectorText(g.selector)])]));
+        out(formatTable([["ID", "NAME", "PROFILE", "SELECTOR"], ...groups.map((g) => [g.id, g.name, g.profile, selectorText(g.selector)])]));
       } else {
         const { profiles } = await client.call<{ profiles: ProfileMessage[] }>(service, "ProfileList", {});
-        out(table([["ID", "NAME", "KERNEL", "IGNITION", "GENERIC"], ...profiles.map((p) => [p.id, p.name, p.boot?.kernel ?? "", p.ignition_id, p.generic_id])]));
+        out(formatTable([["ID", "NAME", "KERNEL", "IGNITION", "GENERIC"], ...profiles.map((p) => [p.id, p.name, p.boot?.kernel ?? "", p.ignition_id, p.generic_id])]));
       }
       return;
   }

@@ -201,7 +201,7 @@ export class FileCache {
     try {
       // Refused before reading: a huge file never sits in memory whole.
       if (stats.size > maxBytes) throw new DocumentError(`file is larger than ${maxBytes} bytes`);
-      if (this.settle && !completedBeforeLastChange(stats)) {
+      if (this.settle && !completedBeforeLastChange(stats) && Date.now() - stats.mtimeMs < STORE_TIMING.settleMs) {
         // A JSON document ends with its closing bracket: one that parses is whole, however recently written.
         if (absolute.endsWith(".json")) {
           const early = readWhole(absolute, stamp, stats.size);

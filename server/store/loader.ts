@@ -1,4 +1,5 @@
 import path from "node:path";
+import { setImmediate } from "node:timers/promises";
 import { decodeSource, type Source } from "../images/declaration.js";
 import { byteOrderKey } from "../match/group.js";
 import { isRawIgnition, rawIgnitionError } from "../render/ignition.js";
@@ -34,14 +35,17 @@ function documentNames(names: readonly string[]): string[] {
  */
 const CALLS_PER_SLICE = 256;
 
-/** Counts file system calls: true once a slice is used up. */
+/** Counts file system calls: true once a slice is used up (the loops await only then: an `await` costs even with nothing to wait for). */
 function pacer(): () => boolean {
   let calls = 0;
   return () => ++calls % CALLS_PER_SLICE === 0;
 }
 
-/** A turn of the event loop (awaited only when a slice is used up: an `await` costs even when there is nothing to wait for). */
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+/** What makes two problems the same: file, pointer and reason. */
+export function problemKey(p: FileProblem): string {
+  return `${p.file}\0${p.pointer ?? ""}\0${p.message}`;
+}
 
 /**
  * A group or profile document. An empty YAML file, or one holding nothing but
@@ -93,7 +97,7 @@ export async function loadSnapshot(dataDir: string, cache: FileCache, generation
   // One problem per file (or folder) and reason, however many paths led to it.
   const problems = new Map<string, FileProblem>();
   const report = (problem: FileProblem) => {
-    const key = `${problem.file}\0${problem.pointer ?? ""}\0${problem.message}`;
+    const key = problemKey(problem);
     const known = problems.get(key);
     if (!known) problems.set(key, problem);
     else if (problem.servingLastGood && !known.servingLastGood) problems.set(key, { ...known, servingLastGood: true });
@@ -114,7 +118,7 @@ export async function loadSnapshot(dataDir: string, cache: FileCache, generation
   const groups: Group[] = [];
   for (const name of listDocuments("groups")) {
     const relative = `groups/${name}`;
-    if (sliceUsedUp()) await nextTurn();
+    if (sliceUsedUp()) await setImmediate();
     const group = loadFile<Group>(relative, STORE_LIMITS.maxDocumentBytes, readDocument(relative, decodeGroup));
     if (group) {
       if (!group.skip) groups.push(group);
@@ -127,7 +131,7 @@ export async function loadSnapshot(dataDir: string, cache: FileCache, generation
   const loadProfile = async (relative: string) => {
     if (triedProfiles.has(relative) || formatOf(relative) === undefined) return;
     triedProfiles.add(relative);
-    if (sliceUsedUp()) await nextTurn();
+    if (sliceUsedUp()) await setImmediate();
     const profile = loadFile<Profile>(relative, STORE_LIMITS.maxDocumentBytes, readDocument(relative, decodeProfile));
     if (profile) {
       profiles.set(relative, profile);
@@ -159,7 +163,7 @@ export async function loadSnapshot(dataDir: string, cache: FileCache, generation
   const templates = new Map<string, TemplateFile>();
   for (const [relative, used] of uses) {
     const check = { key: [...used].sort().join(","), check: checkTemplate(relative, used) };
-    if (sliceUsedUp()) await nextTurn();
+    if (sliceUsedUp()) await setImmediate();
     const template = loadFile(relative, STORE_LIMITS.maxTemplateBytes, (text) => new TemplateFile(relative, text), check);
     if (template) templates.set(relative, template);
   }
@@ -167,7 +171,7 @@ export async function loadSnapshot(dataDir: string, cache: FileCache, generation
   const sources: Source[] = [];
   for (const name of listDocuments("sources")) {
     const relative = `sources/${name}`;
-    if (sliceUsedUp()) await nextTurn();
+    if (sliceUsedUp()) await setImmediate();
     const source = loadFile<Source>(relative, STORE_LIMITS.maxDocumentBytes, readDocument(relative, decodeSource));
     if (source) sources.push(source);
   }

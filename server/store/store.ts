@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
-import { FileCache, loadSnapshot } from "./loader.js";
+import { FileCache, loadSnapshot, problemKey } from "./loader.js";
 import { replacePlaceholderOrigin } from "./server-url.js";
 import type { Snapshot } from "./snapshot.js";
 import { STORE_TIMING } from "./timing.js";
@@ -25,10 +25,6 @@ export interface DataStoreOptions {
 
 /** Folders of the data directory whose changes trigger a reload. */
 const WATCHED_FOLDERS = ["", "groups", "profiles", "ignition", "generic", "cloud", "sources"];
-
-function problemKey(p: FileProblem): string {
-  return `${p.file}\0${p.pointer ?? ""}\0${p.message}`;
-}
 
 function describeProblem(p: FileProblem): string {
   return `${p.file}${p.pointer ? ` ${p.pointer}` : ""}: ${p.message}`;

@@ -1,6 +1,7 @@
 /** Joins `wg` peer status with the state directory's names and renders it. */
 import { handshakeAgeSeconds, type PeerStatus } from "./dump.js";
 import type { PeerRecord } from "./state.js";
+import { formatTable } from "../util/table.js";
 
 export interface NamedPeerStatus extends PeerStatus {
   /** The peer's name in the state directory, or null for a peer the state does not know. */
@@ -26,11 +27,6 @@ export function formatAge(seconds: number | null): string {
   if (seconds < 60) return `${seconds}s ago`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m${seconds % 60}s ago`;
   return `${Math.floor(seconds / 3600)}h${Math.floor((seconds % 3600) / 60)}m ago`;
-}
-
-export function formatTable(rows: string[][]): string {
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
-  return rows.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]!))).join("  ")).join("\n") + "\n";
 }
 
 export function formatStatus(rows: NamedPeerStatus[]): string {
