@@ -62,7 +62,7 @@ export interface AppOptions {
 
 /** What the app needs of the machine state: a machine's remembered labels, and (unless only explaining) recording new ones. */
 export interface MachineStateAccess {
-  labelsOf(mac: string): Record<string, string> | undefined;
+  labelsOf(mac: string): Readonly<Record<string, string>> | undefined;
   record?(mac: string, labels: Readonly<Record<string, string>>, source: { group: string; endpoint: string }): Promise<RecordResult>;
 }
 

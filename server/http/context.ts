@@ -1,6 +1,5 @@
 import type { FastifyReply } from "fastify";
 import type { Labels } from "../match/labels.js";
-import { labelsToRemember } from "../match/sticky.js";
 import type { Snapshot } from "../store/snapshot.js";
 import type { Group, Profile } from "../store/types.js";
 import { sendNotFound } from "./respond.js";
@@ -26,9 +25,8 @@ export function requireGroup(req: MachineRequest, reply: FastifyReply): Group | 
   }
   const outcome = reply.request.outcome;
   outcome.group = group.id || group.file;
-  if (group.sticky && req.machine !== undefined) {
-    const labels = labelsToRemember(group.selector);
-    if (Object.keys(labels).length > 0) outcome.stick = { mac: req.machine, labels, group: outcome.group };
+  if (group.remember && req.machine !== undefined && Object.keys(group.remember).length > 0) {
+    outcome.stick = { mac: req.machine, labels: group.remember, group: outcome.group };
   }
   return group;
 }

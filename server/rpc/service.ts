@@ -127,7 +127,7 @@ export class ManagementApi {
 
   profileGet(request: { id: string }): { profile: ProfileMessage } {
     const file = objectFile("profiles", request.id, ".json");
-    const profile = this.store.current.profileFor(request.id);
+    const profile = this.store.current.findProfile(request.id);
     if (!profile) throw new RpcError(status.UNKNOWN, `no profile ${JSON.stringify(request.id)}: no such file ${file}`);
     return { profile: answeredProfile(profile) };
   }

@@ -1,5 +1,6 @@
 import { parseMac } from "../match/mac.js";
 import { lazyValidator } from "../util/json-schema.js";
+import { emptyRecord } from "../util/record.js";
 
 /**
  * What netboot remembers about one machine, and its file: one small JSON
@@ -58,7 +59,7 @@ export function macOfStateFile(name: string): string | undefined {
 
 /** The plain labels of a state (`os` → `installed`). */
 export function labelValues(state: MachineState): Record<string, string> {
-  const values: Record<string, string> = Object.create(null);
+  const values = emptyRecord<string>();
   for (const key in state.labels) values[key] = state.labels[key]!.value;
   return values;
 }
@@ -81,7 +82,7 @@ export function decodeState(text: string, mac: string): MachineState {
   }
   const doc = document as { mac: string; labels: Record<string, RememberedLabel> };
   if (parseMac(doc.mac) !== mac) throw new Error(`holds the state of ${JSON.stringify(doc.mac)}, not of ${mac}`);
-  const labels: Record<string, RememberedLabel> = Object.create(null);
+  const labels = emptyRecord<RememberedLabel>();
   for (const [key, label] of Object.entries(doc.labels)) labels[key] = { value: label.value, setAt: label.setAt, group: label.group, endpoint: label.endpoint };
   return { mac, labels };
 }

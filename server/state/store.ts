@@ -3,6 +3,7 @@ import { watch, type FSWatcher, type Stats } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
+import { emptyRecord } from "../util/record.js";
 import { decodeState, encodeState, labelValues, macOfStateFile, stateFileName, type MachineState, type RememberedLabel } from "./record.js";
 
 /** Defaults of the bounds on what the state directory may hold. */
@@ -81,6 +82,7 @@ async function syncDirectory(dir: string): Promise<void> {
  */
 export class MachineStateStore {
   private readonly machines = new Map<string, MachineState>();
+  private readonly valuesOf = new WeakMap<MachineState, Readonly<Record<string, string>>>();
   /** File signature (inode, size, mtime) last seen for each machine, so unchanged files are not read again. */
   private readonly signatures = new Map<string, string>();
   private readonly fileProblems = new Map<string, StateProblem & { signature: string }>();
@@ -135,10 +137,13 @@ export class MachineStateStore {
     return this.machines.get(mac);
   }
 
-  /** A machine's remembered labels as plain values, or undefined when it remembers none. */
-  labelsOf(mac: string): Record<string, string> | undefined {
+  /** A machine's remembered labels as plain values, or undefined when it remembers none (made once per state: a state is replaced, never changed). */
+  labelsOf(mac: string): Readonly<Record<string, string>> | undefined {
     const state = this.machines.get(mac);
-    return state ? labelValues(state) : undefined;
+    if (!state) return undefined;
+    let values = this.valuesOf.get(state);
+    if (!values) this.valuesOf.set(state, (values = labelValues(state)));
+    return values;
   }
 
   /** Every remembered machine, by MAC. */
@@ -159,7 +164,7 @@ export class MachineStateStore {
     if (this.remembersAll(mac, labels)) return { result: "unchanged" };
     return this.withLock(mac, async (): Promise<RecordResult> => {
       const current = this.machines.get(mac);
-      const next: MachineState = { mac, labels: Object.assign(Object.create(null) as Record<string, RememberedLabel>, current?.labels) };
+      const next: MachineState = { mac, labels: Object.assign(emptyRecord<RememberedLabel>(), current?.labels) };
       const changed: Record<string, string> = Object.create(null);
       for (const key in labels) {
         const value = labels[key]!;

@@ -78,7 +78,8 @@ export function decodeGroup(document: unknown, file: string): Group {
     selector[key] = normalised;
   }
   const sticky = doc?.sticky === true;
-  if (sticky && Object.keys(labelsToRemember(selector)).length === 0) {
+  const remember = sticky ? labelsToRemember(selector) : undefined;
+  if (remember && Object.keys(remember).length === 0) {
     const message = "sticky, but the selector requires no label besides the MAC, so a machine has nothing to remember";
     warnings.push({ file, pointer: "/sticky", message, severity: "warning" });
   }
@@ -89,7 +90,7 @@ export function decodeGroup(document: unknown, file: string): Group {
     selector,
     metadata: (doc?.metadata as JsonObject | null) ?? null,
     file,
-    ...(sticky ? { sticky } : {}),
+    ...(remember ? { sticky, remember } : {}),
     ...(warnings.length > 0 ? { warnings } : {}),
     ...(skip ? { skip } : {}),
   };

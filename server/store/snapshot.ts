@@ -53,16 +53,21 @@ export class Snapshot {
   /** Profiles by the reference that named them, resolved once per snapshot (references come from its groups: a bounded set). */
   private readonly profileByReference = new Map<string, Profile | undefined>();
 
-  /** The profile a group reference names (`profiles/<ref>.json`, or `.yaml`/`.yml`). */
+  /** The profile a group's reference names, remembered: call it with references from groups only (any other string would be kept too). */
   profileFor(reference: string): Profile | undefined {
     if (this.profileByReference.has(reference)) return this.profileByReference.get(reference);
-    let found: Profile | undefined;
-    for (const candidate of profileCandidates(reference)) {
-      found = this.profiles.get(candidate);
-      if (found) break;
-    }
+    const found = this.findProfile(reference);
     this.profileByReference.set(reference, found);
     return found;
+  }
+
+  /** The profile a reference names (`profiles/<ref>.json`, or `.yaml`/`.yml`), looked up each time. */
+  findProfile(reference: string): Profile | undefined {
+    for (const candidate of profileCandidates(reference)) {
+      const found = this.profiles.get(candidate);
+      if (found) return found;
+    }
+    return undefined;
   }
 
   template(kind: TemplateKind, name: string): TemplateFile | undefined {

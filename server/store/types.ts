@@ -14,6 +14,8 @@ export interface Group extends MatchableGroup {
   readonly metadata: JsonObject | null;
   /** netboot only (Matchbox ignores the key): a machine that matches this group remembers the labels its selector required. */
   readonly sticky?: boolean;
+  /** For a sticky group: the labels a machine it answers remembers (worked out once, at load). */
+  readonly remember?: Readonly<Record<string, string>>;
   /** Data-directory-relative path, e.g. `groups/node1.json`. */
   readonly file: string;
   /** What the file holds that Matchbox ignores (unknown keys), to report. */

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { buildApp } from "../http/app.js";
 import { labelsFromQuery } from "../match/labels.js";
-import { labelsToRemember, machineOf, rememberedInEffect, withRemembered } from "../match/sticky.js";
+import { machineOf, rememberedInEffect, withRemembered } from "../match/sticky.js";
 import { labelValues, type MachineState, type RememberedLabel } from "../state/record.js";
 import type { Snapshot } from "../store/snapshot.js";
 import type { DataStore } from "../store/store.js";
@@ -68,11 +68,11 @@ export interface Explanation {
 /** What explaining reads of the machine state. */
 export interface StateReader {
   get(mac: string): MachineState | undefined;
-  labelsOf(mac: string): Record<string, string> | undefined;
+  labelsOf(mac: string): Readonly<Record<string, string>> | undefined;
 }
 
 /** The labels of `wanted` whose value differs from `current`'s, or undefined when none does. */
-function changedLabels(wanted: Record<string, string>, current: Readonly<Record<string, string>>): Record<string, string> | undefined {
+function changedLabels(wanted: Readonly<Record<string, string>>, current: Readonly<Record<string, string>>): Record<string, string> | undefined {
   const changed = Object.entries(wanted).filter(([key, value]) => current[key] !== value);
   return changed.length > 0 ? Object.fromEntries(changed) : undefined;
 }
@@ -182,7 +182,7 @@ export class Explainer {
     const matchLabels = values ? withRemembered(labels, values) : labels;
     const { candidates, omitted, winner } = explainSelection(snapshot, matchLabels, fromState);
     const plainWinner = values ? snapshot.index.select(labels) : winner;
-    const remembers = winner?.sticky && mac !== undefined ? changedLabels(labelsToRemember(winner.selector), values ?? {}) : undefined;
+    const remembers = winner?.remember && mac !== undefined ? changedLabels(winner.remember, values ?? {}) : undefined;
     const profile = winner && winner.profile !== "" ? snapshot.profileFor(winner.profile) : undefined;
     const endpoints: EndpointResult[] = [];
     const app = await this.endpointsApp();
