@@ -6,6 +6,7 @@ import { escapePath } from "./canonical.js";
 import { sendFileBody } from "./file-body.js";
 import { fileAnswer } from "./file-response.js";
 import { sendNotFound } from "./respond.js";
+import { compareBytes } from "../match/group.js";
 
 export const ASSETS_PREFIX = "/assets/";
 
@@ -22,9 +23,7 @@ const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;")
  * or a fragment; the text is the name, HTML-escaped.
  */
 export function renderListing(dirs: { name: string }[], files: { name: string }[]): string {
-  const entries = [...dirs.map((d) => ({ name: d.name, suffix: "/" })), ...files.map((f) => ({ name: f.name, suffix: "" }))].sort((a, b) =>
-    Buffer.compare(Buffer.from(a.name, "utf8"), Buffer.from(b.name, "utf8")),
-  );
+  const entries = [...dirs.map((d) => ({ name: d.name, suffix: "/" })), ...files.map((f) => ({ name: f.name, suffix: "" }))].sort((a, b) => compareBytes(a.name, b.name));
   const links = entries.map((e) => `<a href="${escapeHtml("./" + escapePath(e.name + e.suffix))}">${escapeHtml(e.name + e.suffix)}</a>\n`).join("");
   return `<!doctype html>\n<meta name="viewport" content="width=device-width">\n<pre>\n${links}</pre>\n`;
 }

@@ -1,5 +1,4 @@
-import type { ErrorObject } from "ajv";
-import { DocumentError, escapePointer } from "../store/document.js";
+import { DocumentError, escapePointer, schemaError } from "../store/document.js";
 import { lazyValidator } from "../util/json-schema.js";
 
 /**
@@ -101,19 +100,6 @@ export const SOURCE_SCHEMA = {
 
 const validateSource = lazyValidator(SOURCE_SCHEMA, { allErrors: false, strict: true });
 
-function schemaError(errors: ErrorObject[] | null | undefined): DocumentError {
-  const first = errors?.[0];
-  if (!first) return new DocumentError("invalid document");
-  if (first.keyword === "required") {
-    const missing = (first.params as { missingProperty: string }).missingProperty;
-    return new DocumentError("is required", `${first.instancePath}/${escapePointer(missing)}`);
-  }
-  if (first.keyword === "additionalProperties") {
-    const extra = (first.params as { additionalProperty: string }).additionalProperty;
-    return new DocumentError("is not a key of a source declaration", `${first.instancePath}/${escapePointer(extra)}`);
-  }
-  return new DocumentError(first.message ?? "is invalid", first.instancePath || "/");
-}
 
 /**
  * Why a relative path given in a declaration could leave its folder, or
@@ -159,7 +145,7 @@ export function normaliseFingerprint(text: string): string {
 
 /** A source from a parsed document; throws DocumentError with the pointer of the first problem. */
 export function decodeSource(document: unknown, file: string): Source {
-  if (!validateSource(document)) throw schemaError(validateSource.errors);
+  if (!validateSource(document)) throw schemaError(validateSource.errors, { unknownKey: "is not a key of a source declaration" });
   const doc = document as {
     path: string;
     url: string;

@@ -1,7 +1,6 @@
-import type { ErrorObject } from "ajv";
 import { isMacKey, parseMac } from "../match/mac.js";
 import { labelsToRemember } from "../match/sticky.js";
-import { DocumentError, escapePointer } from "./document.js";
+import { escapePointer, schemaError } from "./document.js";
 import { BOOT_FIELDS, fieldOf, GROUP_FIELDS, PROFILE_FIELDS, strayKeys } from "./fields.js";
 import { GROUP_SCHEMA, PROFILE_SCHEMA } from "./schema.js";
 import { lazyValidator, type SchemaValidator } from "../util/json-schema.js";
@@ -31,23 +30,9 @@ function strayKeyWarnings(kind: "group" | "profile", document: unknown, file: st
   return strayKeys(kind, document).map(({ pointer, message }) => ({ file, pointer, message, severity: "warning" }));
 }
 
-function schemaError(errors: ErrorObject[] | null | undefined): DocumentError {
-  const first = errors?.[0];
-  if (!first) return new DocumentError("invalid document");
-  let pointer = first.instancePath;
-  let message = first.message ?? "is invalid";
-  if (first.keyword === "required") {
-    const missing = (first.params as { missingProperty: string }).missingProperty;
-    pointer = `${pointer}/${escapePointer(missing)}`;
-    message = "is required";
-  } else if (first.keyword === "minLength" && first.params && (first.params as { limit: number }).limit === 1) {
-    message = "must not be empty";
-  }
-  return new DocumentError(message, pointer || "/");
-}
 
 function check(validate: SchemaValidator, value: unknown): void {
-  if (!validate(value)) throw schemaError(validate.errors);
+  if (!validate(value)) throw schemaError(validate.errors, { emptyMeans: "must not be empty" });
 }
 
 /**

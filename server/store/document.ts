@@ -1,3 +1,4 @@
+import type { ErrorObject } from "ajv";
 import yaml from "js-yaml";
 import { JsonSyntaxError, lineColumn, parseGoJson } from "../render/ignition/go-json.js";
 import { STORE_LIMITS } from "./limits.js";
@@ -106,6 +107,23 @@ function checkShape(root: unknown, mayShareNodes: boolean): void {
     return size;
   };
   walk(root, 0);
+}
+
+/**
+ * The first schema violation as a DocumentError at its JSON pointer: a
+ * missing key at the key's own pointer, and, when given, the wording for a key
+ * the schema does not allow and for an empty string where one is required.
+ */
+export function schemaError(errors: ErrorObject[] | null | undefined, wording: { unknownKey?: string; emptyMeans?: string } = {}): DocumentError {
+  const first = errors?.[0];
+  if (!first) return new DocumentError("invalid document");
+  const params = first.params as { missingProperty?: string; additionalProperty?: string; limit?: number };
+  if (first.keyword === "required") return new DocumentError("is required", `${first.instancePath}/${escapePointer(params.missingProperty!)}`);
+  if (first.keyword === "additionalProperties" && wording.unknownKey) {
+    return new DocumentError(wording.unknownKey, `${first.instancePath}/${escapePointer(params.additionalProperty!)}`);
+  }
+  if (first.keyword === "minLength" && params.limit === 1 && wording.emptyMeans) return new DocumentError(wording.emptyMeans, first.instancePath || "/");
+  return new DocumentError(first.message ?? "is invalid", first.instancePath || "/");
 }
 
 export function escapePointer(segment: string): string {
