@@ -9,6 +9,7 @@ import { declaredFor, ImageCache } from "../images/cache.js";
 import { collectGarbage, fileStatus, pullAll, type FileStatus } from "../images/operations.js";
 import { FileCache, loadSnapshot } from "../store/loader.js";
 import type { Snapshot } from "../store/snapshot.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
 
 const PATHS: FlagSpecs = {
   "data-path": { type: "string", default: "/var/lib/matchbox", env: true, description: "Data directory whose sources/ declare the OS image files" },
@@ -167,10 +168,8 @@ async function add(values: FlagValues): Promise<number> {
   }
   const target = output || path.join(values["data-path"] as string, "sources", (values.name as string) || `${distro}-${channel}-${arch}.yaml`);
   await fs.mkdir(path.dirname(target), { recursive: true });
-  // Written beside, then renamed: a server watching sources/ never reads half a file.
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
-  await fs.writeFile(temp, text);
-  await fs.rename(temp, target);
+  // A server watching sources/ never reads half a file.
+  await writeFileAtomic(target, text);
   out(`wrote ${target}: ${result.release.path} (${result.release.files.map((f) => f.name).join(", ")})`);
   return 0;
 }

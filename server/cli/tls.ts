@@ -2,10 +2,11 @@
  * `netboot tls init DIR --server-san NAME...`: the certificates of the gRPC
  * API's mutual TLS, named as Matchbox's scripts/tls/cert-gen names them.
  */
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { Command } from "./command.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
 
 const USAGE = `Usage:
   netboot tls init DIR --server-san NAME [--server-san NAME]... [--days 730] [--client-name NAME] [--force]
@@ -77,9 +78,7 @@ export const tlsCommand: Command = {
     };
     for (const file of FILES) {
       const mode = file.endsWith(".key") ? 0o600 : 0o644;
-      writeFileSync(path.join(dir, file), contents[file], { mode, flag: values.force ? "w" : "wx" });
-      // A replaced file keeps its old mode otherwise.
-      chmodSync(path.join(dir, file), mode);
+      await writeFileAtomic(path.join(dir, file), contents[file], { mode });
     }
     process.stdout.write(`wrote ${FILES.map((f) => path.join(dir, f)).join(", ")}\nserver certificate names: ${names.join(", ")}\n`);
     return 0;

@@ -6,6 +6,7 @@ import { disagreement, listedEntry, parseChecksumList } from "./checksums.js";
 import { resolveReference, type DeclaredFile } from "./declaration.js";
 import { verifyCleartext, verifyDetached, verifyDetachedFile } from "./signatures.js";
 import { fetchDocument, openUpstream, upstreamFailure, UPSTREAM_LIMITS, UpstreamError } from "./upstream.js";
+import { syncDirectory } from "../util/atomic-write.js";
 
 /**
  * The cache's hidden folder in the assets directory, never served: `partial/`
@@ -153,15 +154,6 @@ export async function cleanFetchFolder(assetsRoot: string): Promise<number> {
   return names.length;
 }
 
-async function syncFolder(folder: string): Promise<void> {
-  const handle = await fs.open(folder, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Checks the signatures a declaration asks for: the file's detached signature, and its entry in each signed checksum list. */
 async function checkSignatures(transfer: Transfer, digests: { sha256?: string; sha512?: string }, signal?: AbortSignal): Promise<string[]> {
   const { file } = transfer;
@@ -288,7 +280,7 @@ export async function download(assetsRoot: string, transfer: Transfer, options: 
     const signatures = await checkSignatures(transfer, digests, options.signal);
     const target = await targetPath(assetsRoot, file.relative);
     await fs.rename(transfer.tempPath, target);
-    await syncFolder(path.dirname(target));
+    await syncDirectory(path.dirname(target));
     transfer.total = transfer.written;
     await recordStored(assetsRoot, { relative: file.relative, url: upstream.url, ...digests, size: transfer.written, at: new Date().toISOString() });
     return { bytes: transfer.written, sha256: digests.sha256, signatures };

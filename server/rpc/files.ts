@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { chmod, mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { chmod, mkdir, readFile, stat, unlink } from "node:fs/promises";
 import path from "node:path";
+import { writeFileAtomic } from "../util/atomic-write.js";
 
 /** Modes of what the API creates, as Matchbox creates them. */
 const FILE_MODE = 0o644;
@@ -40,26 +40,14 @@ export class DataFiles {
   async write(relative: string, bytes: Buffer): Promise<void> {
     const target = this.absolute(relative);
     const directory = path.dirname(target);
-    let temporary: string | undefined;
     try {
       const created = await mkdir(directory, { recursive: true, mode: DIRECTORY_MODE });
       // The umask may have narrowed the mode of the folders just made.
       for (let folder = directory; created !== undefined && folder.length >= created.length; folder = path.dirname(folder)) {
         await chmod(folder, DIRECTORY_MODE);
       }
-      temporary = path.join(directory, `.netboot-${randomBytes(8).toString("hex")}.tmp`);
-      const handle = await open(temporary, "wx", FILE_MODE);
-      try {
-        await handle.writeFile(bytes);
-        await handle.chmod(FILE_MODE);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temporary, target);
-      temporary = undefined;
+      await writeFileAtomic(target, bytes, { mode: FILE_MODE, durable: true });
     } catch (err) {
-      if (temporary !== undefined) await unlink(temporary).catch(() => undefined);
       throw failure("write", relative, err);
     }
   }

@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { watch, type FSWatcher, type Stats } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
+import { syncDirectory, writeFileAtomic } from "../util/atomic-write.js";
 import { emptyRecord } from "../util/record.js";
 import { decodeState, encodeState, labelValues, macOfStateFile, stateFileName, type MachineState, type RememberedLabel } from "./record.js";
 
@@ -58,18 +58,6 @@ const BATCH = 16;
 
 const errorCode = (err: unknown) => (err as NodeJS.ErrnoException).code;
 const signatureOf = (st: Stats) => `${st.ino}:${st.size}:${st.mtimeMs}`;
-
-/** Flushes a directory's entries (a rename) to disk; file systems that cannot do it are left to their own guarantees. */
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } catch (err) {
-    if (!["EINVAL", "ENOTSUP", "EISDIR", "EPERM"].includes(errorCode(err) ?? "")) throw err;
-  } finally {
-    await handle.close();
-  }
-}
 
 /**
  * The labels each machine remembers from sticky groups, one small JSON file
@@ -264,23 +252,8 @@ export class MachineStateStore {
   }
 
   private async writeAtomically(mac: string, text: string): Promise<void> {
-    const name = stateFileName(mac);
-    const final = path.join(this.dir, name);
-    const temporary = path.join(this.dir, `.${name}.${randomBytes(6).toString("hex")}.tmp`);
-    let handle;
-    try {
-      handle = await open(temporary, "wx", 0o640);
-      await handle.writeFile(text, "utf8");
-      await handle.sync();
-      await handle.close();
-      handle = undefined;
-      await rename(temporary, final);
-    } catch (err) {
-      await handle?.close().catch(() => undefined);
-      await rm(temporary, { force: true }).catch(() => undefined);
-      throw err;
-    }
-    await syncDirectory(this.dir);
+    const final = path.join(this.dir, stateFileName(mac));
+    await writeFileAtomic(final, text, { mode: 0o640, durable: true });
     this.signatures.set(mac, signatureOf(await stat(final)));
   }
 

@@ -1,6 +1,6 @@
 /** `--output KIND=FILE`: Kubernetes Secret and Helm values written next to the state directory. */
 import { helmValues, secretManifest } from "./manifests.js";
-import { writeFileAtomic } from "./state-dir.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
 import type { WireGuardState } from "./state.js";
 
 export type OutputKind = "secret" | "values";
@@ -56,7 +56,7 @@ export async function writeOutputs(
       continue;
     }
     // Mode 0600: a Secret manifest, and values without a Secret, hold the private key.
-    await writeFileAtomic(file.path, file.content, 0o600);
+    await writeFileAtomic(file.path, file.content, { mode: 0o600 });
     written.push(file.path);
   }
   return { stdout, written };

@@ -6,8 +6,9 @@
  */
 import { createHash } from "node:crypto";
 import { watch } from "node:fs";
-import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "../util/atomic-write.js";
 import { parseStateFiles, STATE_FILES, stateFiles, type WireGuardState } from "./state.js";
 
 export async function readStateFiles(dir: string): Promise<Record<string, string | undefined>> {
@@ -72,16 +73,7 @@ export async function stateDirExists(dir: string): Promise<boolean> {
   }
 }
 
-/** Writes `content` to `path` atomically with `mode` (the temporary file has the mode from the start). */
-export async function writeFileAtomic(path: string, content: string, mode: number): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}`;
-  await rm(temporary, { force: true }); // left by an interrupted write
-  await writeFile(temporary, content, { mode, flag: "wx" });
-  await chmod(temporary, mode); // the umask may have narrowed it
-  await rename(temporary, path);
-}
-
 export async function writeStateDir(dir: string, state: WireGuardState): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  for (const file of stateFiles(state)) await writeFileAtomic(join(dir, file.name), file.content, file.mode);
+  for (const file of stateFiles(state)) await writeFileAtomic(join(dir, file.name), file.content, { mode: file.mode });
 }
