@@ -2,7 +2,7 @@ import { isNetbootError, NetbootError } from "../errors.js";
 import { checkCloudConfig } from "../render/cloud-config.js";
 import { butaneIgnitionStages, isRawIgnition, rawIgnition } from "../render/ignition.js";
 import { sniffContentType } from "../render/sniff.js";
-import { parsedTemplate, renderTemplateBytes } from "../render/template.js";
+import { renderTemplateBytes } from "../render/template.js";
 import { templateData, type TemplateData } from "../render/template-data.js";
 import { dataRelativePath } from "../store/paths.js";
 import type { TemplateFile } from "../store/snapshot.js";
@@ -72,9 +72,8 @@ function renderedText(kind: "generic" | "cloud"): MachineHandler {
     if (!found) return;
     const { file, group } = found;
     const rendered = await cache.get(renderedKey(file, req, group), () =>
+      // The loader parsed the template when it read the file (the parse is kept with it): rendering is the first piece.
       inTurns(file, "NB_TEMPLATE", async function* () {
-        parsedTemplate(file);
-        yield;
         const body = renderTemplateBytes(file, templateData(group, req.labels, req.rawQuery));
         if (kind === "cloud") {
           yield;
@@ -95,8 +94,6 @@ function ignitionPieces(name: string, file: TemplateFile, data: () => TemplateDa
     if (isRawIgnition(name)) {
       ({ json, warnings } = rawIgnition(file));
     } else {
-      parsedTemplate(file);
-      yield;
       const butane = utf8Decode(renderTemplateBytes(file, data()));
       yield;
       ({ json, warnings } = yield* butaneIgnitionStages(file, butane));
