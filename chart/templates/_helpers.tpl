@@ -175,3 +175,35 @@ periodSeconds: {{ .periodSeconds }}
 timeoutSeconds: {{ .timeoutSeconds }}
 failureThreshold: {{ .failureThreshold }}
 {{- end }}
+
+{{/*
+A PersistentVolumeClaim of the release: (list . persistence component), where
+persistence holds accessModes, storageClass, size and annotations.
+*/}}
+{{- define "netboot.claim" -}}
+{{- $root := index . 0 }}
+{{- $p := index . 1 }}
+{{- $component := index . 2 }}
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: {{ include "netboot.childName" (list $root $component) }}
+  namespace: {{ $root.Release.Namespace }}
+  labels:
+    {{- include "netboot.labels" $root | nindent 4 }}
+    app.kubernetes.io/component: {{ $component }}
+  {{- $annotations := merge (dict) $p.annotations $root.Values.commonAnnotations }}
+  {{- with $annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+spec:
+  accessModes:
+    {{- toYaml $p.accessModes | nindent 4 }}
+  {{- with $p.storageClass }}
+  storageClassName: {{ . | quote }}
+  {{- end }}
+  resources:
+    requests:
+      storage: {{ $p.size | quote }}
+{{- end }}
