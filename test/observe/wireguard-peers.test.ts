@@ -40,8 +40,8 @@ beforeAll(async () => {
   routerPublicKey = routerKeys.publicKey;
   await bringUp(cloud, serverIf, server, "192.0.2.1/24", { publicKey: routerKeys.publicKey, allowed: "192.0.2.2/32", endpoint: "203.0.113.1:51820" });
   await bringUp(router, routerIf, routerKeys, "192.0.2.2/24", { publicKey: server.publicKey, allowed: "192.0.2.1/32", endpoint: "203.0.113.2:51820" });
-  await until("a handshake", async () => ((await lab.exec(router, "ping", ["-c", "1", "-W", "1", "192.0.2.1"], { reject: false })).exitCode === 0 ? true : undefined), 15_000, 200);
-}, 60_000);
+  await until("a handshake", async () => ((await lab.exec(router, "ping", ["-c", "1", "-W", "1", "192.0.2.1"], { reject: false })).exitCode === 0 ? true : undefined), 40_000, 200);
+}, 90_000);
 
 afterAll(async () => {
   await lab.cleanup();
