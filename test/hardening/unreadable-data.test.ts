@@ -12,8 +12,8 @@ import { HttpSocket, sleep } from "./support/http-socket.js";
 /**
  * Real read faults while `netboot serve` runs: descriptors exhausted by idle
  * kept-alive connections (a lowered RLIMIT_NOFILE), and folders without
- * permission. Root ignores permission bits, so the server then runs as
- * `nobody` when the tests run as root.
+ * permission. Root ignores permission bits, so the server then runs without
+ * capabilities when the tests run as root.
  */
 
 const OTHER_MAC = "52:54:00:00:00:99";
@@ -53,8 +53,13 @@ function readableDataDir(): string {
   return dir;
 }
 
-/** Root is not stopped by permission bits: run the server as `nobody` then. */
-const unprivileged = process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
+/**
+ * Root is not stopped by permission bits: run the server as root without
+ * capabilities then (no CAP_DAC_OVERRIDE, no CAP_DAC_READ_SEARCH), so the
+ * owner bits of root's own folders apply, while the checkout, wherever it is,
+ * stays readable to it as its owner.
+ */
+const unprivileged = process.getuid?.() === 0 ? ["setpriv", "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all"] : [];
 
 async function get(socket: HttpSocket, target: string) {
   socket.write(`GET ${target} HTTP/1.1\r\nHost: test\r\n\r\n`);
