@@ -1,5 +1,6 @@
 import { destination as pinoDestination, pino, type DestinationStream, type Logger } from "pino";
 import type { LogLevel } from "../config/serve-config.js";
+import { turnEndBatch } from "../util/turn-end.js";
 
 /** pino's ISO time field, formatted once per millisecond (a busy server writes many lines in one). */
 function isoTimeField(): () => string {
@@ -23,19 +24,9 @@ function isoTimeField(): () => string {
  */
 function batchedStderr(): DestinationStream {
   const sink = pinoDestination({ fd: 2, sync: true });
-  let pending: string[] = [];
-  const flush = () => {
-    if (pending.length === 0) return;
-    const text = pending.join("");
-    pending = [];
-    sink.write(text);
-  };
-  process.on("exit", flush);
-  return {
-    write(line: string) {
-      if (pending.push(line) === 1) setImmediate(flush);
-    },
-  };
+  const lines = turnEndBatch<string>((pending) => sink.write(pending.join("")));
+  process.on("exit", lines.flush);
+  return { write: lines.add };
 }
 
 /** JSON logs on stderr, one object a line; secrets are redacted wherever they might appear. */

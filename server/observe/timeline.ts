@@ -37,6 +37,14 @@ export interface BootEvent {
   remoteAddress: string;
 }
 
+/** An event as kept: its time as a number, written out as text only when read. */
+type KeptEvent = Omit<BootEvent, "at"> & { atMs: number };
+
+function readable(event: KeptEvent): BootEvent {
+  const { atMs, ...rest } = event;
+  return { at: new Date(atMs).toISOString(), ...rest };
+}
+
 export interface MachineSummary {
   /** The MAC (lower-case, colon form) or, for a machine that sent none, `uuid:<uuid>`. */
   id: string;
@@ -176,7 +184,7 @@ function labelsBytes(labels: Record<string, string>): number {
   return bytes;
 }
 
-function eventBytes(event: BootEvent): number {
+function eventBytes(event: KeptEvent): number {
   return EVENT_OVERHEAD_BYTES + stringBytes(event.url) + stringBytes(event.remoteAddress) + stringBytes(event.method);
 }
 
@@ -309,15 +317,10 @@ interface Machine {
   group: string | null;
   profile: string | null;
   lastSeen: number;
-  last: BootEvent;
-  events: Ring<BootEvent>;
+  last: KeptEvent;
+  events: Ring<KeptEvent>;
   /** Estimated bytes held: labels and events. */
   bytes: number;
-}
-
-interface PendingEvent {
-  event: BootEvent;
-  atMs: number;
 }
 
 interface AddressState {
@@ -327,15 +330,23 @@ interface AddressState {
   labelledAt: number;
   lastSeen: number;
   /** Unlabelled requests not yet claimed by a machine. */
-  pending: Ring<PendingEvent>;
+  pending: Ring<KeptEvent>;
   /** Estimated bytes held by the pending events. */
   bytes: number;
 }
 
-function labelCaseInsensitive(labels: Record<string, string> | undefined, name: string): string | undefined {
-  if (!labels) return undefined;
-  for (const key in labels) if (key.toLowerCase() === name && labels[key] !== "") return clip(labels[key]!, MAX_LABEL_CHARS);
-  return undefined;
+/** The request's MAC and UUID labels (keys in any case; an empty value counts as none), clipped copies. */
+function identity(labels: Record<string, string> | undefined): { mac: string | null; uuid: string | null } {
+  let mac: string | null = null;
+  let uuid: string | null = null;
+  for (const key in labels) {
+    if (key.length === 3 ? mac !== null || key.toLowerCase() !== "mac" : key.length !== 4 || uuid !== null || key.toLowerCase() !== "uuid") continue;
+    const value = labels[key]!;
+    if (value === "") continue;
+    if (key.length === 3) mac = clip(value, MAX_LABEL_CHARS);
+    else uuid = clip(value, MAX_LABEL_CHARS);
+  }
+  return { mac, uuid };
 }
 
 /**
@@ -373,14 +384,13 @@ export class BootTimeline {
   record(info: ResponseInfo): BootStage | undefined {
     const stage = stageOf(info);
     if (stage === undefined) return undefined;
-    const atMs = info.at.getTime();
+    const atMs = info.atMs;
     const labels = info.outcome.labels;
-    const mac = labelCaseInsensitive(labels, "mac") ?? null;
-    const uuid = labelCaseInsensitive(labels, "uuid") ?? null;
+    const { mac, uuid } = identity(labels);
     const machineId = mac ?? (uuid === null ? undefined : `uuid:${uuid}`);
     const url = this.options.keepQueryValues ? info.url : redactQuery(info.url);
-    const event: BootEvent = {
-      at: info.at.toISOString(),
+    const event: KeptEvent = {
+      atMs,
       stage,
       method: own(info.method),
       url: clip(url, MAX_URL_CHARS),
@@ -417,7 +427,7 @@ export class BootTimeline {
       // Unlabelled requests that came just before from the same address led here.
       if (address.pending.size > 0) {
         for (const held of address.pending.toArray()) {
-          if (atMs - held.atMs <= this.options.attributionWindowMs) this.pushEvent(machine, held.event);
+          if (atMs - held.atMs <= this.options.attributionWindowMs) this.pushEvent(machine, held);
         }
         this.resize(address, -this.pendingBytes(address));
         address.pending.clear();
@@ -434,8 +444,8 @@ export class BootTimeline {
         owner.lastSeen = atMs;
         this.machines.touch(owner.id, owner);
       } else {
-        const overwritten = address.pending.push({ event, atMs });
-        this.resize(address, eventBytes(event) - (overwritten ? eventBytes(overwritten.event) : 0));
+        const overwritten = address.pending.push(event);
+        this.resize(address, eventBytes(event) - (overwritten ? eventBytes(overwritten) : 0));
       }
     }
     this.trim();
@@ -444,11 +454,11 @@ export class BootTimeline {
 
   private pendingBytes(address: AddressState): number {
     let bytes = 0;
-    for (const held of address.pending.toArray()) bytes += eventBytes(held.event);
+    for (const held of address.pending.toArray()) bytes += eventBytes(held);
     return bytes;
   }
 
-  private pushEvent(machine: Machine, event: BootEvent): void {
+  private pushEvent(machine: Machine, event: KeptEvent): void {
     const overwritten = machine.events.push(event);
     this.resize(machine, eventBytes(event) - (overwritten ? eventBytes(overwritten) : 0));
   }
@@ -468,7 +478,7 @@ export class BootTimeline {
     }
   }
 
-  private machineFor(id: string, mac: string | null, uuid: string | null, atMs: number, event: BootEvent): Machine {
+  private machineFor(id: string, mac: string | null, uuid: string | null, atMs: number, event: KeptEvent): Machine {
     let machine = this.machines.get(id);
     if (!machine) {
       machine = { id: own(id), mac, uuid, labels: {}, group: null, profile: null, lastSeen: atMs, last: event, events: new Ring(this.options.eventsPerMachine), bytes: 0 };
@@ -493,7 +503,7 @@ export class BootTimeline {
   get(id: string): MachineTimeline | undefined {
     const machine = this.machines.get(id);
     if (!machine) return undefined;
-    return { ...summary(machine), labels: machine.labels, timeline: machine.events.toArray() };
+    return { ...summary(machine), labels: machine.labels, timeline: machine.events.toArray().map(readable) };
   }
 }
 

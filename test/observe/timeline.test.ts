@@ -22,7 +22,7 @@ function response(endpoint: string | undefined, url: string, remoteAddress: stri
     bytes: 10,
     completed: true,
     remoteAddress,
-    at: new Date(clock),
+    atMs: clock,
     ...extra,
   };
 }
