@@ -30,8 +30,8 @@ export class UpstreamError extends Error {
 }
 
 /** The HTTP client is loaded at the first transfer: a server that never fetches does not pay for it at start. */
-let undiciModule: Promise<typeof import("undici")> | undefined;
-const loadUndici = () => (undiciModule ??= import("undici"));
+let undiciModule: Promise<typeof import("./http-client.js")> | undefined;
+const loadUndici = () => (undiciModule ??= import("./http-client.js"));
 
 let sharedAgent: Agent | undefined;
 async function agent(): Promise<Agent> {

@@ -6,10 +6,10 @@ import { loadSync, type PackageDefinition } from "@grpc/proto-loader";
 /**
  * The .proto files of the API (storagepb, serverpb, rpcpb): next to this
  * module in the source tree, or in the package's server/rpc/proto when this
- * runs from dist/.
+ * runs from dist/ (compiled: dist/server/rpc/; bundled: dist/server/cli/chunks/).
  */
 export function protoRoot(): string {
-  for (const candidate of ["./proto/", "../../../server/rpc/proto/"]) {
+  for (const candidate of ["./proto/", "../../../server/rpc/proto/", "../../../../server/rpc/proto/"]) {
     const directory = fileURLToPath(new URL(candidate, import.meta.url));
     if (existsSync(directory + "rpcpb/rpc.proto")) return directory;
   }

@@ -93,7 +93,7 @@ install -m 0755 "$work/package/bin/node" "$root/usr/local/bin/node"
 mkdir -p "$root/app"
 cp "$repo_root/package.json" "$repo_root/package-lock.json" "$root/app/"
 (cd "$root/app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --silent)
-(cd "$repo_root" && npx tsc -p tsconfig.build.json --outDir "$root/app/dist")
+(cd "$repo_root" && npx tsc -p tsconfig.build.json --outDir "$root/app/dist" && node scripts/bundle.mjs "$root/app/dist")
 mkdir -p "$root/app/data/profiles" "$root/app/data/groups"
 
 version() { [[ "$(in_root node /app/dist/server/cli/main.js --version)" =~ ^[0-9]+\.[0-9]+ ]]; }

@@ -25,7 +25,12 @@ export function ensureBuiltCli(): string {
   const stale = () => !existsSync(CLI) || statSync(CLI).mtimeMs < newestSource(path.join(REPO_ROOT, "server"));
   if (stale()) {
     try {
-      execFileSync("flock", ["/tmp/netboot-test-build.lock", "npx", "tsc", "-p", "tsconfig.build.json"], { cwd: REPO_ROOT, stdio: "pipe", timeout: 240_000 });
+      // As `npm run build`: compile, then bundle the command (even when tsc reports type errors).
+      execFileSync("flock", ["/tmp/netboot-test-build.lock", "sh", "-c", "npx tsc -p tsconfig.build.json; compiled=$?; node scripts/bundle.mjs && exit $compiled"], {
+        cwd: REPO_ROOT,
+        stdio: "pipe",
+        timeout: 240_000,
+      });
     } catch (err) {
       // Type errors still emit JavaScript; `npm test` reports them through its own type check.
       if (!existsSync(CLI)) throw err;
