@@ -25,8 +25,6 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  // Class and function names stay as written: logged errors carry them.
-  keepNames: true,
   logLevel: "warning",
   // Dependencies written as CommonJS call require(); an ES module has none of its own.
   banner: { js: 'import { createRequire as createRequireForBundle } from "node:module"; const require = createRequireForBundle(import.meta.url);' },
