@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureBuiltCli, runCli } from "../hardening/support/built-cli.js";
@@ -46,6 +46,26 @@ describe("the bundled command", () => {
       expect(text.includes(lazy), lazy).toBe(false);
     }
     expect(text.includes("node_modules/fastify/")).toBe(true);
+  });
+
+  it("keeps the name of every class netboot declares (logged errors carry it)", () => {
+    const bundled = [cli, ...readdirSync(path.join(path.dirname(cli), "chunks")).map((name) => path.join(path.dirname(cli), "chunks", name))]
+      .map((file) => readFileSync(file, "utf8"))
+      .join("\n");
+    const sources = path.join(path.dirname(cli), "../../../server");
+    const declared = new Set<string>();
+    for (const entry of readdirSync(sources, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile() || !entry.name.endsWith(".ts")) continue;
+      for (const match of readFileSync(path.join(entry.parentPath, entry.name), "utf8").matchAll(/^(?:export )?class (\w+)/gm)) declared.add(match[1]!);
+    }
+    let found = 0;
+    for (const name of declared) {
+      // Bundled as `class Name {` or `var Name = class {`; a renamed one carries a number.
+      const suffixes = [...bundled.matchAll(new RegExp(`\\bclass ${name}(\\d*)\\b|\\b${name}(\\d*) = class\\b`, "g"))].map((match) => match[1] ?? match[2]);
+      if (suffixes.length > 0) found++;
+      expect(suffixes.filter((suffix) => suffix !== ""), name).toEqual([]);
+    }
+    expect(found).toBeGreaterThan(10);
   });
 
   // The gRPC API's .proto files, found from inside the bundle too, are test/rpc/cli.test.ts's.
