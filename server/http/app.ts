@@ -94,6 +94,9 @@ const SERVER_LIMITS = {
   maxHeaderSize: HTTP_LIMITS.maxHeaderBytes,
 };
 
+const REPLY = Symbol("reply");
+type ResponseWithReply = HttpModule.ServerResponse & { [REPLY]?: FastifyReply };
+
 /** Paths match exactly, and a path parameter is no longer than a URL may be. */
 export const ROUTER_OPTIONS = { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: HTTP_LIMITS.maxUrlBytes };
 
@@ -140,11 +143,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     request.outcome = {};
     // Read at the start: a socket the client has closed no longer knows its peer.
     request.answered = { remote: request.ip, reported: false };
-    reply.raw.once("close", () => {
-      if (!reply.raw.writableFinished) reportResponse(request, reply);
-    });
+    // One shared listener (no closure per request): the response finds its reply by a symbol.
+    (reply.raw as ResponseWithReply)[REPLY] = reply;
+    reply.raw.on("close", reportIfCutShort);
     done();
   });
+  function reportIfCutShort(this: ResponseWithReply): void {
+    const reply = this[REPLY];
+    if (reply && !this.writableFinished) reportResponse(reply.request, reply);
+  }
   app.addHook("onResponse", (request, reply, done) => {
     reportResponse(request, reply);
     done();

@@ -259,22 +259,29 @@ class Lru<K, V> {
     return this.map.get(key)?.value;
   }
 
-  /** Stores the value and marks the key as just used. */
-  touch(key: K, value: V): void {
-    let node = this.map.get(key);
-    if (node) {
-      node.value = value;
-      if (node === this.newest) return;
+  /** The value, marked as just used (one lookup: a request's MAC is a fresh string, hashed anew). */
+  use(key: K): V | undefined {
+    const node = this.map.get(key);
+    if (node && node !== this.newest) {
       this.unlink(node);
-    } else {
-      node = { key, value, newer: undefined, older: undefined };
-      this.map.set(key, node);
+      this.linkNewest(node);
     }
+    return node?.value;
+  }
+
+  /** Adds a key not yet present, as just used; the least recently used goes when over capacity. */
+  add(key: K, value: V): void {
+    const node: LruNode<K, V> = { key, value, newer: undefined, older: undefined };
+    this.map.set(key, node);
+    this.linkNewest(node);
+    if (this.map.size > this.capacity) this.evictOldest();
+  }
+
+  private linkNewest(node: LruNode<K, V>): void {
     node.older = this.newest;
     if (this.newest) this.newest.newer = node;
     this.newest = node;
     this.oldest ??= node;
-    if (this.map.size > this.capacity) this.evictOldest();
   }
 
   /** The least recently used value. */
@@ -402,15 +409,15 @@ export class BootTimeline {
       remoteAddress: "",
     };
 
-    let address = this.addresses.get(info.remoteAddress);
+    let address = this.addresses.use(info.remoteAddress);
     if (!address) {
       const owned = own(info.remoteAddress);
       address = { address: owned, machineId: undefined, labelledAt: 0, lastSeen: atMs, pending: new Ring(this.options.pendingPerAddress), bytes: 0 };
       this.resize(address, ADDRESS_OVERHEAD_BYTES + stringBytes(address.address));
+      this.addresses.add(owned, address);
     }
     event.remoteAddress = address.address;
     address.lastSeen = atMs;
-    this.addresses.touch(address.address, address);
 
     if (machineId !== undefined) {
       const machine = this.machineFor(machineId, mac, uuid, atMs, event);
@@ -442,7 +449,7 @@ export class BootTimeline {
         this.pushEvent(owner, event);
         owner.last = event;
         owner.lastSeen = atMs;
-        this.machines.touch(owner.id, owner);
+        this.machines.use(owner.id);
       } else {
         const overwritten = address.pending.push(event);
         this.resize(address, eventBytes(event) - (overwritten ? eventBytes(overwritten) : 0));
@@ -479,10 +486,11 @@ export class BootTimeline {
   }
 
   private machineFor(id: string, mac: string | null, uuid: string | null, atMs: number, event: KeptEvent): Machine {
-    let machine = this.machines.get(id);
+    let machine = this.machines.use(id);
     if (!machine) {
       machine = { id: own(id), mac, uuid, labels: {}, group: null, profile: null, lastSeen: atMs, last: event, events: new Ring(this.options.eventsPerMachine), bytes: 0 };
       this.resize(machine, MACHINE_OVERHEAD_BYTES + stringBytes(machine.id) + stringBytes(mac) + stringBytes(uuid));
+      this.machines.add(machine.id, machine);
     }
     if (uuid !== null && uuid !== machine.uuid) {
       this.resize(machine, stringBytes(uuid) - stringBytes(machine.uuid));
@@ -490,7 +498,6 @@ export class BootTimeline {
     }
     machine.lastSeen = atMs;
     machine.last = event;
-    this.machines.touch(machine.id, machine);
     return machine;
   }
 
