@@ -50,6 +50,8 @@ export interface AppOptions {
   store: DataStore;
   /** undefined: /assets/ is not served. */
   assetsPath: string | undefined;
+  /** Names at the top of the assets folder that are netboot's own: never served or listed. */
+  hiddenAssets?: readonly string[];
   logger: Logger;
   https?: { key: Buffer; cert: Buffer };
   /** Called once per answered request, after the response is sent (metrics, boot timeline). Must not throw or block. */
@@ -133,7 +135,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done(null, undefined);
   });
 
-  const assets = options.assetsPath === undefined ? undefined : new AssetFiles(options.assetsPath);
+  const assets = options.assetsPath === undefined ? undefined : new AssetFiles(options.assetsPath, new Set(options.hiddenAssets));
 
   app.decorateRequest("outcome", null as never);
   app.decorateRequest("answered", null as never);

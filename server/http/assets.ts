@@ -58,11 +58,16 @@ export class AssetFiles {
   /** The root's real path, looked up again when a file seems to be outside it (the root itself may be a symlink that moved). */
   private realRoot: string | undefined;
 
-  constructor(private readonly root: string) {}
+  /** `hidden`: names at the top of the root that are netboot's own (the OS image cache's work folder): never served or listed. */
+  constructor(
+    private readonly root: string,
+    private readonly hidden: ReadonlySet<string> = new Set(),
+  ) {}
 
   async serve(request: FastifyRequest, reply: FastifyReply, relative: string): Promise<FastifyReply | undefined> {
     request.outcome.endpoint = "/assets/";
-    if (relative.includes("\0") || relative.includes("\\") || relative.split("/").includes("..")) {
+    const segments = relative.split("/");
+    if (relative.includes("\0") || relative.includes("\\") || segments.includes("..") || this.hidden.has(segments[0]!)) {
       return sendNotFound(reply, "refused path");
     }
     const opened = await this.open(relative);
@@ -79,7 +84,7 @@ export class AssetFiles {
         if (index.stats.isFile()) return this.sendFile(request, reply, relative + "index.html", index);
         closeQuietly(index.fd);
       }
-      return this.sendListing(reply, opened.real);
+      return this.sendListing(reply, opened.real, relative === "");
     }
     if (!opened.stats.isFile()) {
       closeQuietly(opened.fd);
@@ -139,14 +144,15 @@ export class AssetFiles {
     return undefined;
   }
 
-  /** Entries that cannot be looked at (a dangling symlink) are left out; dot files are listed. */
-  private async sendListing(reply: FastifyReply, directory: string): Promise<FastifyReply> {
+  /** Entries that cannot be looked at (a dangling symlink) are left out; dot files are listed, but not netboot's own folders. */
+  private async sendListing(reply: FastifyReply, directory: string, isRoot: boolean): Promise<FastifyReply> {
     let names: string[];
     try {
       names = await fsp.readdir(directory);
     } catch {
       return sendNotFound(reply, "unreadable folder");
     }
+    if (isRoot) names = names.filter((name) => !this.hidden.has(name));
     const dirs: { name: string }[] = [];
     const files: { name: string }[] = [];
     await Promise.all(

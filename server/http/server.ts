@@ -6,6 +6,7 @@ import { BootTimeline } from "../observe/timeline.js";
 import { filesNamingPlaceholder, PLACEHOLDER_ORIGIN } from "../store/server-url.js";
 import { MachineStateStore } from "../state/store.js";
 import { ImageCache } from "../images/cache.js";
+import { FETCH_FOLDER } from "../images/download.js";
 import { imagesHook } from "../images/http-hook.js";
 import { ImageMetrics } from "../images/metrics.js";
 import { DataStore } from "../store/store.js";
@@ -114,7 +115,17 @@ export async function startServer(config: ServeConfig, logger: Logger, https?: {
     await images.start();
     assetsHook = imagesHook(images, () => openedStore.current, imageMetrics);
   }
-  const app = await buildApp({ store, assetsPath: config.assetsPath, logger, https, onResponse, extraRoutes, ...(assetsHook ? { assetsHook } : {}), ...(state ? { state } : {}) });
+  const app = await buildApp({
+    store,
+    assetsPath: config.assetsPath,
+    hiddenAssets: [FETCH_FOLDER],
+    logger,
+    https,
+    onResponse,
+    extraRoutes,
+    ...(assetsHook ? { assetsHook } : {}),
+    ...(state ? { state } : {}),
+  });
   guard.watch(app.server);
   if (config.debugViews === "main") {
     app.route({ method: "GET", url: `${MACHINES_PREFIX}*`, handler: byPath });

@@ -2,11 +2,11 @@ import { openSync, closeSync, read } from "node:fs";
 import { Readable } from "node:stream";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { oneLine } from "../errors.js";
-import { sendNotFound, TEXT_PLAIN } from "../http/respond.js";
+import { TEXT_PLAIN } from "../http/respond.js";
 import type { Snapshot } from "../store/snapshot.js";
 import { declaredFor, type ImageCache } from "./cache.js";
 import type { DeclaredFile } from "./declaration.js";
-import { FETCH_FOLDER, type Transfer } from "./download.js";
+import type { Transfer } from "./download.js";
 import type { ImageMetrics } from "./metrics.js";
 
 /** Answers a request itself (the reply), or leaves it to the assets serving that follows (undefined). */
@@ -127,10 +127,6 @@ async function streamTransfer(reply: FastifyReply, transfer: Transfer): Promise<
  */
 export function imagesHook(cache: ImageCache, snapshot: () => Snapshot, metrics?: ImageMetrics): AssetsHook {
   return async (request, reply, relative) => {
-    if (relative === FETCH_FOLDER || relative.startsWith(FETCH_FOLDER + "/")) {
-      request.outcome.endpoint = "/assets/";
-      return sendNotFound(reply, "refused path");
-    }
     if (request.method !== "GET" && request.method !== "HEAD") return undefined;
     const declared = declaredFor(snapshot());
     const file: DeclaredFile | undefined = declared.get(relative);

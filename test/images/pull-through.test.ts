@@ -178,13 +178,21 @@ describe("pull-through serving of declared files", () => {
   });
 
   it("refuses a redirect to plain http on another origin, and never serves the download folder", async () => {
-    const { upstream, server } = await setUp([{ name: "kernel", sha256: sha256(KERNEL) }], {});
+    const { upstream, server, root } = await setUp([{ name: "kernel", sha256: sha256(KERNEL) }], {});
     // Plain http to an address that is not loopback (0.0.0.0 still reaches only this machine, should the policy ever fail).
     upstream.redirects.set("/builds/1.0/kernel", "http://0.0.0.0:9/kernel");
     const answer = await server.get("/assets/os/1.0/kernel");
     expect(answer.status).toBe(502);
     expect(answer.body).toContain("refused a redirect to http://0.0.0.0:9 (only https, or the same origin, is followed)");
     expect((await server.get("/assets/.netboot-images/stored/")).status).toBe(404);
+    expect((await server.get("/assets/.netboot-images")).status).toBe(404);
+    // The folder exists (the failed download used it) but the assets listing does not show it.
+    expect(existsSync(path.join(root.assetsDir, ".netboot-images/partial"))).toBe(true);
+    writeFileSync(path.join(root.assetsDir, ".hidden-by-the-user"), "x");
+    const listing = await server.get("/assets/");
+    expect(listing.status).toBe(200);
+    expect(listing.body).toContain(".hidden-by-the-user");
+    expect(listing.body).not.toContain(".netboot-images");
   });
 
   it("follows a redirect on the same loopback upstream", async () => {
