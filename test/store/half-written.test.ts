@@ -77,6 +77,19 @@ async function problems(s: TestServer): Promise<{ status: string; problems: Prob
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Truncates the file, then writes `text` into it in place, `pieceBytes` at a time, `pauseMs` before each piece. */
+async function writeInPieces(file: string, text: string, pieceBytes: number, pauseMs: number): Promise<void> {
+  const fd = openSync(file, "w");
+  try {
+    for (let at = 0; at < text.length; at += pieceBytes) {
+      await sleep(pauseMs);
+      writeSync(fd, text.slice(at, at + pieceBytes));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 describe("a file caught while it is being written", () => {
   it("a YAML group truncated to empty keeps its last good version and is reported, never a catch-all", async () => {
     const s = await start();
@@ -101,15 +114,7 @@ describe("a file caught while it is being written", () => {
     const file = path.join(s.dataDir, "groups/node1.yaml");
     const seen = await watchAnswers(s, async () => {
       // Truncate, then write the new version 12 bytes at a time, pausing longer than a change event's debounce.
-      const fd = openSync(file, "w");
-      try {
-        for (let at = 0; at < NODE_GROUP_V2.length; at += 12) {
-          await sleep(150);
-          writeSync(fd, NODE_GROUP_V2.slice(at, at + 12));
-        }
-      } finally {
-        closeSync(fd);
-      }
+      await writeInPieces(file, NODE_GROUP_V2, 12, 150);
       await eventually(async () => (kernelOf((await s.get(`/ipxe?mac=${NODE_MAC}`)).body) === "/assets/worker2" ? true : undefined), 1500);
     });
     expect([...seen.node].filter((k) => k !== "/assets/worker" && k !== "/assets/worker2")).toEqual([]);
@@ -132,15 +137,7 @@ describe("a file caught while it is being written", () => {
     // Selector last: every prefix that stopped before it would be a catch-all, were it read.
     const v2 = `{"profile": "worker2", "id": "node1", "metadata": {"role": "worker"}, "selector": {"mac": "${NODE_MAC}"}}`;
     const seen = await watchAnswers(s, async () => {
-      const fd = openSync(file, "w");
-      try {
-        for (let at = 0; at < v2.length; at += 9) {
-          await sleep(60);
-          writeSync(fd, v2.slice(at, at + 9));
-        }
-      } finally {
-        closeSync(fd);
-      }
+      await writeInPieces(file, v2, 9, 60);
       await eventually(async () => (kernelOf((await s.get(`/ipxe?mac=${NODE_MAC}`)).body) === "/assets/worker2" ? true : undefined), 1000);
     });
     expect(seen.requests).toBeGreaterThan(20);
