@@ -30,7 +30,6 @@ function strayKeyWarnings(kind: "group" | "profile", document: unknown, file: st
   return strayKeys(kind, document).map(({ pointer, message }) => ({ file, pointer, message, severity: "warning" }));
 }
 
-
 function check(validate: SchemaValidator, value: unknown): void {
   if (!validate(value)) throw schemaError(validate.errors, { emptyMeans: "must not be empty" });
 }
