@@ -80,27 +80,50 @@ function notRegular(stats: Stats): string {
   return "is not a regular file";
 }
 
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+
+/**
+ * Opens a file nothing is known of yet, with its stats; undefined when that
+ * fails for any reason (the caller then goes the stat-first way, which says
+ * why: a folder without search permission, say, rather than the file).
+ * Opened non-blocking, so a FIFO opens (and reads) as empty instead of
+ * blocking the server.
+ */
+function openWithStats(absolute: string): { fd: number; stats: Stats } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(absolute, READ_FLAGS);
+  } catch {
+    return undefined;
+  }
+  try {
+    return { fd, stats: fstatSync(fd) };
+  } catch {
+    closeSync(fd);
+    return undefined;
+  }
+}
+
 /**
  * Reads the regular file that was stat'ed (as `size` bytes and `stamp`) whole,
- * or says it changed: what was opened and read must still have that stamp
- * afterwards (another file swapped in, or the file written meanwhile, has
- * another). Opened non-blocking, so a FIFO swapped in meanwhile reads as
- * empty instead of blocking the server.
+ * from `fd` when it is open already, or says it changed: what was read must
+ * still have that stamp afterwards (another file swapped in, or the file
+ * written meanwhile, has another).
  */
-function readWhole(absolute: string, stamp: Stamp, size: number): string | typeof CHANGED {
-  const fd = openSync(absolute, constants.O_RDONLY | constants.O_NONBLOCK);
+function readWhole(absolute: string, stamp: Stamp, size: number, openFd?: number): string | typeof CHANGED {
+  const fd = openFd ?? openSync(absolute, READ_FLAGS);
   try {
     const buffer = Buffer.allocUnsafe(size);
     let length = 0;
     while (length < size) {
-      const n = readSync(fd, buffer, length, size - length, null);
+      const n = readSync(fd, buffer, length, size - length, length);
       if (n === 0) break;
       length += n;
     }
     if (length !== size || !sameStamp(fstatSync(fd), stamp)) return CHANGED;
     return buffer.toString("utf8", 0, length);
   } finally {
-    closeSync(fd);
+    if (openFd === undefined) closeSync(fd);
   }
 }
 
@@ -177,9 +200,26 @@ export class FileCache {
    * version is still served, so that requests fail as they would have).
    */
   load<T>(absolute: string, relative: string, maxBytes: number, read: ReadFile<T>, check?: { key: string; check: CheckFile<T> }): Outcome<T> | undefined {
+    // A file nothing is known of is opened straight away: a stat first would cost one more path lookup, and only saves a read when the cached version is unchanged.
+    const opened = this.entries.has(relative) || this.pending.has(relative) ? undefined : openWithStats(absolute);
+    try {
+      return this.loadStated(absolute, relative, maxBytes, read, check, opened);
+    } finally {
+      if (opened) closeSync(opened.fd);
+    }
+  }
+
+  private loadStated<T>(
+    absolute: string,
+    relative: string,
+    maxBytes: number,
+    read: ReadFile<T>,
+    check: { key: string; check: CheckFile<T> } | undefined,
+    opened: { fd: number; stats: Stats } | undefined,
+  ): Outcome<T> | undefined {
     let stats: Stats;
     try {
-      stats = statSync(absolute);
+      stats = opened?.stats ?? statSync(absolute);
     } catch (err) {
       const e = errnoOf(err);
       if (e && ABSENT.has(e.code!)) return undefined;
@@ -204,12 +244,12 @@ export class FileCache {
       if (this.settle && !completedBeforeLastChange(stats) && Date.now() - stats.mtimeMs < STORE_TIMING.settleMs) {
         // A JSON document ends with its closing bracket: one that parses is whole, however recently written.
         if (absolute.endsWith(".json")) {
-          const early = readWhole(absolute, stamp, stats.size);
+          const early = readWhole(absolute, stamp, stats.size, opened?.fd);
           if (early !== CHANGED && isWholeJson(early)) text = early;
         }
         if (text === undefined && !this.settled(relative, stamp, stats)) return this.waiting<T>(relative);
       }
-      text ??= readWhole(absolute, stamp, stats.size);
+      text ??= readWhole(absolute, stamp, stats.size, opened?.fd);
     } catch (err) {
       if (!(err instanceof DocumentError)) {
         // Not cached: the next load reads the file again.

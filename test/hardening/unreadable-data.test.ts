@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../observe/boot-replay.js";
@@ -221,10 +221,8 @@ describe("a reload that cannot read the data directory", () => {
     await eventually(async () => ((await readyz(probe)).status === "ok" ? true : undefined), 6_000);
   }, 60_000);
 
-  it("refuses to start when it cannot read the data directory, saying what and why", async () => {
-    const dir = readableDataDir();
-    dirs.push(dir);
-    chmodSync(path.join(dir, "groups"), 0o000);
+  /** Runs `netboot serve` on a data directory it must refuse: its exit code (null when it kept running) and stderr. */
+  const refusedStart = async (dir: string) => {
     const command = [...unprivileged, process.execPath, cli, "serve", "-address", "127.0.0.1:0", "-data-path", dir, "-assets-path", path.join(dir, "assets")];
     const proc = spawn(command[0]!, command.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
@@ -239,9 +237,39 @@ describe("a reload that cannot read the data directory", () => {
         resolve(code);
       });
     });
+    return { exit, stderr };
+  };
+
+  it("refuses to start when it cannot read the data directory, saying what and why", async () => {
+    const dir = readableDataDir();
+    dirs.push(dir);
+    chmodSync(path.join(dir, "groups"), 0o000);
+    const { exit, stderr } = await refusedStart(dir);
     expect(exit).toBe(1);
     expect(stderr).toMatch(/netboot: cannot read the data directory/);
     expect(stderr).toContain("groups: cannot read: EACCES");
     expect(stderr).not.toContain('"msg":"listening"');
+  }, 30_000);
+
+  it("names the file it may not read, and the folder when it may not search the folder a profile is in", async () => {
+    const dir = readableDataDir();
+    dirs.push(dir);
+    writeFileSync(path.join(dir, "groups/locked.json"), json({ id: "locked", profile: "installer", selector: { os: "locked" } }));
+    chmodSync(path.join(dir, "groups/locked.json"), 0o000);
+    writeFileSync(path.join(dir, "groups/nested.json"), json({ id: "nested", profile: "private/p", selector: { os: "nested" } }));
+    mkdirSync(path.join(dir, "profiles/private"));
+    writeFileSync(path.join(dir, "profiles/private/p.json"), json({ id: "p" }));
+    chmodSync(path.join(dir, "profiles/private"), 0o000);
+    try {
+      const { exit, stderr } = await refusedStart(dir);
+      expect(exit).toBe(1);
+      const refusal = stderr.split("\n").find((line) => line.startsWith("netboot: cannot read the data directory"));
+      expect(refusal).toContain("groups/locked.json: cannot read: EACCES");
+      expect(refusal).toContain("profiles/private: cannot read: EACCES");
+      expect(refusal).not.toContain("profiles/private/p.json");
+    } finally {
+      chmodSync(path.join(dir, "profiles/private"), 0o755);
+      chmodSync(path.join(dir, "groups/locked.json"), 0o644);
+    }
   }, 30_000);
 });

@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { STORE_LIMITS } from "../../server/store/limits.js";
 import { eventually } from "../observe/boot-replay.js";
 import { json } from "../support/data-dir.js";
@@ -113,16 +114,20 @@ describe("problems of template and Ignition files", () => {
 });
 
 describe("files that cannot be loaded at all", () => {
-  it("reports a FIFO, a folder named like a document, a symbolic link loop and a file over the size limit, without blocking", async () => {
+  it("reports a FIFO, a socket, a folder named like a document, a symbolic link loop and a file over the size limit, without blocking", async () => {
     const s = await start();
     const groups = path.join(s.dataDir, "groups");
     execFileSync("mkfifo", [path.join(groups, "fifo.json")]);
+    const socket = net.createServer();
+    await new Promise<void>((resolve) => socket.listen(path.join(groups, "socket.json"), resolve));
+    onTestFinished(() => void socket.close());
     mkdirSync(path.join(groups, "folder.json"));
     symlinkSync("loop.yaml", path.join(groups, "loop.yaml"));
     writeFileSync(path.join(groups, "huge.json"), Buffer.alloc(STORE_LIMITS.maxDocumentBytes + 1, 0x20));
-    const files = ["groups/fifo.json", "groups/folder.json", "groups/loop.yaml", "groups/huge.json"];
+    const files = ["groups/fifo.json", "groups/socket.json", "groups/folder.json", "groups/loop.yaml", "groups/huge.json"];
     const problems = await reported(s, files);
     expect(problems.find((p) => p.file === "groups/fifo.json")!.message).toMatch(/FIFO/);
+    expect(problems.find((p) => p.file === "groups/socket.json")!.message).toMatch(/socket/);
     expect(problems.find((p) => p.file === "groups/folder.json")!.message).toMatch(/folder/);
     expect(problems.find((p) => p.file === "groups/loop.yaml")!.message).toMatch(/ELOOP/);
     expect(problems.find((p) => p.file === "groups/huge.json")!.message).toMatch(/larger than/);
