@@ -6,9 +6,12 @@
  */
 const VALID_OCTET_COUNTS = new Set([6, 8, 20]);
 const HEX = /^[0-9a-fA-F]+$/;
+const CANONICAL_MAC48 = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
 
 /** Returns the canonical lower-case colon form, or undefined if `text` is not a MAC. */
 export function parseMac(text: string): string | undefined {
+  // The common case, already canonical.
+  if (CANONICAL_MAC48.test(text)) return text;
   if (text.length < 14) return undefined;
   let octets: string[];
   if (text[2] === ":" || text[2] === "-") {

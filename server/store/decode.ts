@@ -18,9 +18,9 @@ const validateProfile = lazyValidator(PROFILE_SCHEMA, DOCUMENT_SCHEMA_OPTIONS);
 function foldFields(value: unknown, fields: readonly string[]): unknown {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
   const folded: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
+  for (const key of Object.keys(value)) {
     const field = fieldOf(key, fields);
-    if (field !== undefined) folded[field] = v;
+    if (field !== undefined) folded[field] = (value as Record<string, unknown>)[key];
   }
   return folded;
 }

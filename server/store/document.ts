@@ -47,8 +47,28 @@ export function parseDocument(text: string, format: DocumentFormat): unknown {
     // An empty YAML document is `null`, as a JSON file holding `null`.
     if (value === undefined) value = null;
   }
-  checkShape(value, format === "yaml");
+  // A JSON document is a tree, almost always within the limits: checked cheaply, and walked again for the error's place only when it is not.
+  if (format === "yaml" || jsonWithinLimits(value, 0, STORE_LIMITS.maxYamlExpandedNodes) < 0) checkShape(value, format === "yaml");
   return value;
+}
+
+/**
+ * The node count of a JSON tree when it holds only finite numbers, no deeper
+ * than the limit and within `budget` nodes; -1 otherwise (checkShape then
+ * says where and why).
+ */
+function jsonWithinLimits(node: unknown, depth: number, budget: number): number {
+  if (typeof node === "number") return Number.isFinite(node) ? 1 : -1;
+  if (node === null || typeof node !== "object") return 1;
+  if (depth > STORE_LIMITS.maxDepth) return -1;
+  let size = 1;
+  for (const child of Array.isArray(node) ? node : Object.values(node)) {
+    const childSize = jsonWithinLimits(child, depth + 1, budget - size);
+    if (childSize < 0) return -1;
+    size += childSize;
+    if (size > budget) return -1;
+  }
+  return size;
 }
 
 /**
@@ -97,7 +117,8 @@ function checkShape(root: unknown, mayShareNodes: boolean): void {
       size += walk(value, depth + 1);
       keys.pop();
       if (size > STORE_LIMITS.maxYamlExpandedNodes) {
-        throw new DocumentError(`document expands to more than ${STORE_LIMITS.maxYamlExpandedNodes} nodes (too many aliases)`);
+        const limit = STORE_LIMITS.maxYamlExpandedNodes;
+        throw new DocumentError(mayShareNodes ? `document expands to more than ${limit} nodes (too many aliases)` : `document has more than ${limit} values`);
       }
     };
     if (Array.isArray(node)) for (let i = 0; i < node.length; i++) child(String(i), node[i]);

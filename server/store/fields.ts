@@ -27,6 +27,8 @@ const FOLDED_CHARACTER = /[A-Z\u017f\u212a]/;
 
 /** The field a key sets, if any. */
 export function fieldOf<F extends string>(key: string, fields: readonly F[]): F | undefined {
+  // The field names are folded already: a key spelled as one is that field.
+  if ((fields as readonly string[]).includes(key)) return key as F;
   const folded = foldKey(key);
   return fields.find((f) => f === folded);
 }
@@ -97,18 +99,17 @@ export function strayKeys(kind: "group" | "profile", document: unknown): StrayKe
   // `pointer` is where the object is in this document (`/Boot`), `path` where its field is known (`/boot`).
   const walk = (value: unknown, level: Level, pointer: string, path: string) => {
     if (value === null || typeof value !== "object" || Array.isArray(value)) return;
-    for (const [key, child] of Object.entries(value)) {
+    for (const key of Object.keys(value)) {
       const field = fieldOf(key, level.fields);
-      const here = () => `${pointer}/${escapePointer(key)}`;
       if (field !== undefined) {
         const sub = level.children?.[field];
-        if (sub) walk(child, sub, here(), `${path}/${field}`);
+        if (sub) walk((value as Record<string, unknown>)[key], sub, `${pointer}/${escapePointer(key)}`, `${path}/${field}`);
         continue;
       }
       const retired = RETIRED[kind]?.[`${path}/${foldKey(key)}`];
       const target = retired ? undefined : suggest(kind, key, path);
       const hint = retired ?? (target !== undefined ? `did you mean ${target}?` : `known keys here: ${level.fields.join(", ")}`);
-      found.push({ pointer: here(), message: `unknown key "${key}" is ignored (${hint})` });
+      found.push({ pointer: `${pointer}/${escapePointer(key)}`, message: `unknown key "${key}" is ignored (${hint})` });
     }
   };
   walk(document, kind === "group" ? GROUP : PROFILE, "", "");
