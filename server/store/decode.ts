@@ -2,14 +2,10 @@ import { isMacKey, parseMac } from "../match/mac.js";
 import { labelsToRemember } from "../match/sticky.js";
 import { escapePointer, schemaError } from "./document.js";
 import { BOOT_FIELDS, fieldOf, GROUP_FIELDS, PROFILE_FIELDS, strayKeys } from "./fields.js";
-import { GROUP_SCHEMA, PROFILE_SCHEMA } from "./schema.js";
-import { lazyValidator, type SchemaValidator } from "../util/json-schema.js";
+import { validateGroup, validateProfile } from "./schema-validators.js";
+import type { SchemaValidator } from "../util/json-schema.js";
 import { emptyRecord } from "../util/record.js";
 import type { Boot, FileProblem, Group, JsonObject, Profile } from "./types.js";
-
-const DOCUMENT_SCHEMA_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true };
-const validateGroup = lazyValidator(GROUP_SCHEMA, DOCUMENT_SCHEMA_OPTIONS);
-const validateProfile = lazyValidator(PROFILE_SCHEMA, DOCUMENT_SCHEMA_OPTIONS);
 
 /**
  * Go's encoding/json matches object keys to struct fields without regard to
