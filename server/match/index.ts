@@ -55,21 +55,20 @@ export class GroupIndex<G extends MatchableGroup> {
   /** The best-ranked group whose selector matches the labels, or undefined. */
   select(labels: ReadonlyMap<string, string>): G | undefined {
     let bestRank = Infinity;
-    const consider = (rank: number): boolean => {
-      if (rank >= bestRank) return true;
-      if (!selectorMatches(this.ranked[rank]!.selector, labels)) return false;
-      bestRank = rank;
-      return true;
-    };
-    // Several positions are in rank order: the first match among them is their best.
-    const considerAll = (filed: number | readonly number[] | undefined) => {
-      if (filed === undefined) return;
-      if (typeof filed === "number") consider(filed);
-      else for (const rank of filed) if (consider(rank)) return;
-    };
-    for (const [key, byValue] of this.byPair) considerAll(byValue.get(labels.get(key) ?? ""));
-    considerAll(this.catchAll);
+    for (const [key, byValue] of this.byPair) bestRank = this.bestMatch(byValue.get(labels.get(key) ?? ""), labels, bestRank);
+    bestRank = this.bestMatch(this.catchAll, labels, bestRank);
     return bestRank === Infinity ? undefined : this.ranked[bestRank];
+  }
+
+  /** The better of `bestRank` and the best-ranked matching group among `filed` (several positions are in rank order: the first match among them is their best). */
+  private bestMatch(filed: number | readonly number[] | undefined, labels: ReadonlyMap<string, string>, bestRank: number): number {
+    if (filed === undefined) return bestRank;
+    if (typeof filed === "number") return filed < bestRank && selectorMatches(this.ranked[filed]!.selector, labels) ? filed : bestRank;
+    for (const rank of filed) {
+      if (rank >= bestRank) break;
+      if (selectorMatches(this.ranked[rank]!.selector, labels)) return rank;
+    }
+    return bestRank;
   }
 
   /** Every group in precedence order, with whether it matches: for explaining a selection. */
