@@ -38,6 +38,8 @@ interface Pending {
 
 /** The file changed while it was being read. */
 const CHANGED = Symbol("changed");
+/** The file does not exist. */
+const ABSENT_FILE = Symbol("absent");
 
 /** Errors that mean "not there": a folder or file that does not exist is legitimately empty or deleted. */
 const ABSENT = new Set(["ENOENT", "ENOTDIR"]);
@@ -83,18 +85,19 @@ function notRegular(stats: Stats): string {
 const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 
 /**
- * Opens a file nothing is known of yet, with its stats; undefined when that
- * fails for any reason (the caller then goes the stat-first way, which says
- * why: a folder without search permission, say, rather than the file).
- * Opened non-blocking, so a FIFO opens (and reads) as empty instead of
- * blocking the server.
+ * Opens a file nothing is known of yet, with its stats; ABSENT_FILE when it
+ * does not exist, undefined when opening fails otherwise (the caller then
+ * goes the stat-first way, which says why: a folder without search
+ * permission, say, rather than the file). Opened non-blocking, so a FIFO
+ * opens (and reads) as empty instead of blocking the server.
  */
-function openWithStats(absolute: string): { fd: number; stats: Stats } | undefined {
+function openWithStats(absolute: string): { fd: number; stats: Stats } | typeof ABSENT_FILE | undefined {
   let fd: number;
   try {
     fd = openSync(absolute, READ_FLAGS);
-  } catch {
-    return undefined;
+  } catch (err) {
+    const code = errnoOf(err)?.code;
+    return code !== undefined && ABSENT.has(code) ? ABSENT_FILE : undefined;
   }
   try {
     return { fd, stats: fstatSync(fd) };
@@ -202,6 +205,7 @@ export class FileCache {
   load<T>(absolute: string, relative: string, maxBytes: number, read: ReadFile<T>, check?: { key: string; check: CheckFile<T> }): Outcome<T> | undefined {
     // A file nothing is known of is opened straight away: a stat first would cost one more path lookup, and only saves a read when the cached version is unchanged.
     const opened = this.entries.has(relative) || this.pending.has(relative) ? undefined : openWithStats(absolute);
+    if (opened === ABSENT_FILE) return undefined;
     try {
       return this.loadStated(absolute, relative, maxBytes, read, check, opened);
     } finally {
