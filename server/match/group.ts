@@ -8,6 +8,9 @@ export interface MatchableGroup {
 
 /** `k=v` pairs sorted and joined with `,`: Matchbox's secondary ranking key. */
 export function selectorString(selector: Readonly<Record<string, string>>): string {
+  const keys = Object.keys(selector);
+  // Most groups select by one label (their MAC): nothing to sort.
+  if (keys.length === 1) return `${keys[0]}=${selector[keys[0]!]}`;
   return Object.entries(selector)
     .map(([k, v]) => `${k}=${v}`)
     .sort(compareBytes)

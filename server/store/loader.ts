@@ -107,8 +107,11 @@ export async function loadSnapshot(dataDir: string, cache: FileCache, generation
     return outcome?.value;
   };
   const sliceUsedUp = pacer();
+  // Data-relative paths are clean and never climb out (dataRelativePath), so joining them to the clean root needs no normalising.
+  const root = path.normalize(dataDir).replace(/(?<=.)\/+$/, "");
+  const absolute = (relative: string) => (relative === "" ? root : `${root === "/" ? "" : root}/${relative}`);
   const loadFile = <T>(relative: string, maxBytes: number, read: ReadFile<T>, check?: { key: string; check: CheckFile<T> }): T | undefined =>
-    collect(cache.load(path.join(dataDir, relative), relative, maxBytes, read, check));
+    collect(cache.load(absolute(relative), relative, maxBytes, read, check));
   const listDocuments = (folder: string): string[] => {
     const listing = cache.list(path.join(dataDir, folder), folder);
     if (listing.problem) report(listing.problem);
