@@ -4,9 +4,17 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import type { Command } from "./command.js";
+import { flagReader, flagUsage, parseFlags, UsageError, type FlagSpecs } from "../config/flags.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
+
+const FLAGS: FlagSpecs = {
+  "server-san": { type: "string", multiple: true, placeholder: "NAME", description: "A DNS name or IP address clients dial (comma-separated lists allowed)" },
+  days: { type: "string", default: "730", placeholder: "N", description: "Validity of the server and client certificates, in days" },
+  "client-name": { type: "string", default: "netboot-client", placeholder: "NAME", description: "The client certificate's common name" },
+  force: { type: "boolean", description: "Replace certificates already in DIR" },
+  help: { type: "boolean", description: "Print usage and exit" },
+};
 
 const USAGE = `Usage:
   netboot tls init DIR --server-san NAME [--server-san NAME]... [--days 730] [--client-name NAME] [--force]
@@ -20,7 +28,10 @@ P-256, mode 0600. The CA is valid for 10 years, the others for --days.
   netboot serve -rpc-address 0.0.0.0:8081 -cert-file DIR/server.crt -key-file DIR/server.key -ca-file DIR/ca.crt
   netboot rpc --endpoints HOST:8081 --ca-file DIR/ca.crt --cert-file DIR/client.crt --key-file DIR/client.key group list
 
-Keep ca.key offline: it signs new client certificates.`;
+Keep ca.key offline: it signs new client certificates.
+
+Flags:
+${flagUsage(FLAGS)}`;
 
 const FILES = ["ca.crt", "ca.key", "server.crt", "server.key", "client.crt", "client.key"] as const;
 
@@ -28,24 +39,15 @@ export const tlsCommand: Command = {
   async run(argv) {
     let parsed;
     try {
-      parsed = parseArgs({
-        args: argv,
-        options: {
-          "server-san": { type: "string", multiple: true },
-          days: { type: "string", default: "730" },
-          "client-name": { type: "string", default: "netboot-client" },
-          force: { type: "boolean", default: false },
-          help: { type: "boolean", short: "h" },
-        },
-        allowPositionals: true,
-        strict: true,
-      });
+      parsed = parseFlags(argv, FLAGS);
     } catch (err) {
-      process.stderr.write(`netboot tls: ${(err as Error).message}\n\n${USAGE}\n`);
+      if (!(err instanceof UsageError)) throw err;
+      process.stderr.write(`netboot tls: ${err.message}\n\n${USAGE}\n`);
       return 1;
     }
-    const { values, positionals } = parsed;
-    if (values.help) {
+    const { positionals } = parsed;
+    const flag = flagReader(parsed.values);
+    if (flag.boolean("help")) {
       process.stdout.write(USAGE + "\n");
       return 0;
     }
@@ -55,18 +57,19 @@ export const tlsCommand: Command = {
     };
     if (positionals[0] !== "init" || positionals.length !== 2) return fail("expected: tls init DIR");
     const dir = positionals[1]!;
-    const names = (values["server-san"] ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+    const names = flag.list("server-san").flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
     if (names.length === 0) return fail("--server-san is required: the DNS names and IP addresses clients dial");
-    if (!/^\d+$/.test(values.days!) || Number(values.days) < 1) return fail(`--days must be a whole number of days, got "${values.days}"`);
+    const daysText = flag.string("days")!;
+    if (!/^\d+$/.test(daysText) || Number(daysText) < 1) return fail(`--days must be a whole number of days, got "${daysText}"`);
     const existing = FILES.filter((file) => existsSync(path.join(dir, file)));
-    if (existing.length > 0 && !values.force) return fail(`${dir} already holds ${existing.join(", ")}: use --force to replace them`);
+    if (existing.length > 0 && !flag.boolean("force")) return fail(`${dir} already holds ${existing.join(", ")}: use --force to replace them`);
 
     // Loaded here: only this command pays for the X.509 library.
     const { createAuthority, issueCertificate } = await import("../rpc/certificates.js");
-    const days = Number(values.days);
+    const days = Number(daysText);
     const authority = await createAuthority("netboot gRPC API CA");
     const server = await issueCertificate(authority, { name: names[0]!, usage: "server", alternativeNames: names, days });
-    const client = await issueCertificate(authority, { name: values["client-name"]!, usage: "client", days });
+    const client = await issueCertificate(authority, { name: flag.string("client-name")!, usage: "client", days });
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const contents: Record<(typeof FILES)[number], string> = {
       "ca.crt": authority.certificate,

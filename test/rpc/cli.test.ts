@@ -52,6 +52,24 @@ describe("netboot tls init and netboot rpc, against netboot serve -rpc-address",
     expect(again.stderr).toContain("already holds ca.crt");
   });
 
+  it("reads its flags as every netboot command does: one or two dashes, =value, -h, and a hint for a misspelt flag", async () => {
+    const other = path.join(work, "pki-flags");
+    const made = await run(["tls", "init", other, "-server-san=localhost", "-days", "30", "-client-name", "ops"]);
+    expect(made.code).toBe(0);
+    const clientCert = new X509Certificate(readFileSync(path.join(other, "client.crt")));
+    expect(clientCert.subject).toContain("CN=ops");
+    const days = (Date.parse(clientCert.validTo) - Date.parse(clientCert.validFrom)) / 86_400_000;
+    expect(Math.round(days)).toBe(30);
+    expect((await run(["tls", "init", other, "-server-san", "localhost", "-force=true"])).code).toBe(0);
+    const help = await run(["tls", "-h"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("-server-san NAME");
+    const misspelt = await run(["tls", "init", other, "-server-sans", "localhost"]);
+    expect(misspelt.code).toBe(1);
+    expect(misspelt.stderr).toContain("flag provided but not defined: -server-sans (did you mean -server-san?)");
+    expect((await run(["tls", "init", other, "-server-san", "localhost", "-force", "-days", "0"])).stderr).toContain('--days must be a whole number of days, got "0"');
+  });
+
   it("fails start-up, exit 1, when a TLS file is missing or the key does not fit", async () => {
     const data = makeDataDir({});
     try {
