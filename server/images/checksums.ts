@@ -53,3 +53,15 @@ export function disagreement(entry: ListedDigests, digests: { sha256?: string; s
   }
   return compared === 0 ? "the list gives no sha256 or sha512 digest for it" : undefined;
 }
+
+/** The first digest a declaration gives that the file's digests contradict, or undefined. */
+export function digestMismatch(
+  declared: { sha256?: string; sha512?: string },
+  actual: { sha256?: string; sha512?: string },
+): { algorithm: "sha256" | "sha512"; expected: string; actual: string | undefined } | undefined {
+  for (const algorithm of ["sha256", "sha512"] as const) {
+    const expected = declared[algorithm];
+    if (expected !== undefined && expected !== actual[algorithm]) return { algorithm, expected, actual: actual[algorithm] };
+  }
+  return undefined;
+}

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { disagreement, listedEntry, parseChecksumList } from "./checksums.js";
+import { digestMismatch, disagreement, listedEntry, parseChecksumList } from "./checksums.js";
 import { resolveReference, type DeclaredFile } from "./declaration.js";
 import { verifyCleartext, verifyDetached, verifyDetachedFile } from "./signatures.js";
 import { fetchDocument, openUpstream, upstreamFailure, UPSTREAM_LIMITS, UpstreamError } from "./upstream.js";
@@ -266,16 +266,10 @@ export async function download(assetsRoot: string, transfer: Transfer, options: 
     await handle.close();
     closed = true;
     const digests = { sha256: sha256.digest("hex"), ...(sha512 ? { sha512: sha512.digest("hex") } : {}) };
-    for (const algorithm of ["sha256", "sha512"] as const) {
-      const expected = file[algorithm];
-      if (expected !== undefined && expected !== digests[algorithm]) {
-        throw new VerificationError("digest", `${file.relative}: ${algorithm} mismatch: declared ${expected}, upstream sent ${digests[algorithm]}`, {
-          url: upstream.url,
-          algorithm,
-          expected,
-          actual: digests[algorithm],
-        });
-      }
+    const mismatch = digestMismatch(file, digests);
+    if (mismatch) {
+      const { algorithm, expected, actual } = mismatch;
+      throw new VerificationError("digest", `${file.relative}: ${algorithm} mismatch: declared ${expected}, upstream sent ${actual}`, { url: upstream.url, algorithm, expected, actual });
     }
     const signatures = await checkSignatures(transfer, digests, options.signal);
     const target = await targetPath(assetsRoot, file.relative);

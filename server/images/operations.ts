@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, promises as fs } from "node:fs";
 import path from "node:path";
 import type { ImageCache } from "./cache.js";
+import { digestMismatch } from "./checksums.js";
 import type { DeclaredFile } from "./declaration.js";
 import { forgetStored, storedRecords } from "./download.js";
 
@@ -34,10 +35,8 @@ export async function fileStatus(assetsRoot: string, file: DeclaredFile): Promis
   if (!st.isFile()) return { file, state: "corrupt", reason: "is not a regular file" };
   if (file.size !== undefined && st.size !== file.size) return { file, state: "corrupt", size: st.size, reason: `${st.size} bytes, declared ${file.size}` };
   const actual = await digestsOf(absolute, file.sha512 !== undefined);
-  for (const algorithm of ["sha256", "sha512"] as const) {
-    const expected = file[algorithm];
-    if (expected !== undefined && actual[algorithm] !== expected) return { file, state: "corrupt", size: st.size, reason: `${algorithm} ${actual[algorithm]}, declared ${expected}` };
-  }
+  const mismatch = digestMismatch(file, actual);
+  if (mismatch) return { file, state: "corrupt", size: st.size, reason: `${mismatch.algorithm} ${mismatch.actual}, declared ${mismatch.expected}` };
   return { file, state: "cached", size: st.size };
 }
 
