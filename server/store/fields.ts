@@ -1,5 +1,6 @@
 import { editDistance } from "../util/edit-distance.js";
 import { escapePointer } from "./document.js";
+import type { Boot } from "./types.js";
 
 /**
  * The fields of group and profile documents, matched to keys as Go's
@@ -146,4 +147,13 @@ function withSelectorHints(document: unknown, found: StrayKey[]): StrayKey[] {
   return found.map((stray) =>
     /did you mean \/selector[/?]/.test(stray.message) ? { ...stray, message: `${stray.message}; as written, this group's selector is empty, so it matches every machine` } : stray,
   );
+}
+
+/** A profile's boot texts (the kernel, each initrd and argument), each with its JSON pointer in the document. */
+export function bootTexts(boot: Boot): { pointer: string; text: string }[] {
+  return [
+    { pointer: "/boot/kernel", text: boot.kernel },
+    ...boot.initrd.map((text, i) => ({ pointer: `/boot/initrd/${i}`, text })),
+    ...boot.args.map((text, i) => ({ pointer: `/boot/args/${i}`, text })),
+  ];
 }

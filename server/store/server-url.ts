@@ -4,6 +4,7 @@
  * `-server-url` replaces it in every profile and template file as it is read.
  * A file without the placeholder is served exactly as it is on disk.
  */
+import { bootTexts } from "./fields.js";
 import type { Snapshot } from "./snapshot.js";
 
 /** The placeholder origin the example profiles use. */
@@ -19,7 +20,7 @@ export function filesNamingPlaceholder(snapshot: Snapshot): string[] {
   const files: string[] = [];
   for (const [file, profile] of snapshot.profiles) {
     const boot = profile.boot;
-    if (boot && [boot.kernel, ...boot.initrd, ...boot.args].some((s) => s.includes(PLACEHOLDER_ORIGIN))) files.push(file);
+    if (boot && bootTexts(boot).some(({ text }) => text.includes(PLACEHOLDER_ORIGIN))) files.push(file);
   }
   for (const [file, template] of snapshot.templates) if (template.text.includes(PLACEHOLDER_ORIGIN)) files.push(file);
   return files;

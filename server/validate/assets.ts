@@ -1,6 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { DeclaredFile, Source } from "../images/declaration.js";
+import { bootTexts } from "../store/fields.js";
 import type { Profile } from "../store/types.js";
 import type { Problem } from "./problems.js";
 
@@ -33,14 +34,7 @@ function assetPaths(text: string): { urlPath: string; absolute: boolean }[] {
 export function assetReferences(profile: Profile): AssetReference[] {
   const boot = profile.boot;
   if (!boot) return [];
-  const references: AssetReference[] = [];
-  const add = (pointer: string, text: string) => {
-    for (const found of assetPaths(text)) references.push({ pointer, ...found });
-  };
-  add("/boot/kernel", boot.kernel);
-  boot.initrd.forEach((initrd, i) => add(`/boot/initrd/${i}`, initrd));
-  boot.args.forEach((arg, i) => add(`/boot/args/${i}`, arg));
-  return references;
+  return bootTexts(boot).flatMap(({ pointer, text }) => assetPaths(text).map((found) => ({ pointer, ...found })));
 }
 
 /** The assets-relative path a URL path names, or a reason it names none. */

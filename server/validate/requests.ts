@@ -1,3 +1,4 @@
+import { bootTexts } from "../store/fields.js";
 import type { Profile, TemplateKind } from "../store/types.js";
 import { percentDecode } from "../util/percent.js";
 
@@ -41,13 +42,8 @@ function queryLabels(rawQuery: string): [string, string | undefined][] {
 /** The URLs in a profile's kernel, initrds and arguments that point at a template endpoint. */
 export function profileRequests(profile: Profile): ProfileRequest[] {
   if (!profile.boot) return [];
-  const places: [string, string][] = [
-    ["/boot/kernel", profile.boot.kernel],
-    ...profile.boot.initrd.map((s, i): [string, string] => [`/boot/initrd/${i}`, s]),
-    ...profile.boot.args.map((s, i): [string, string] => [`/boot/args/${i}`, s]),
-  ];
   const requests: ProfileRequest[] = [];
-  for (const [pointer, text] of places) {
+  for (const { pointer, text } of bootTexts(profile.boot)) {
     for (const [url] of text.matchAll(URL_PATTERN)) {
       const withoutFragment = url.split("#")[0]!;
       const q = withoutFragment.indexOf("?");
