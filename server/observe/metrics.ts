@@ -7,6 +7,7 @@ import type { Snapshot } from "../store/snapshot.js";
 import type { FileProblem } from "../store/types.js";
 import type { PeerStatus } from "../wireguard/dump.js";
 import { parseWgDump } from "../wireguard/dump.js";
+import { TalliedCounter } from "./tally.js";
 import { stageOf, type BootStage } from "./timeline.js";
 
 /** Routes with their own label value; anything else is "other", so a scan cannot blow up the label set. */
@@ -57,11 +58,11 @@ export interface MetricsOptions {
  */
 export class NetbootMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<"route" | "method" | "status">;
+  private readonly requests: TalliedCounter<"route" | "method" | "status">;
   private readonly duration: Histogram<"route">;
-  private readonly bytes: Counter<"route">;
-  private readonly misses: Counter<"route" | "reason">;
-  private readonly boots: Counter<"stage" | "result">;
+  private readonly bytes: TalliedCounter<"route">;
+  private readonly misses: TalliedCounter<"route" | "reason">;
+  private readonly boots: TalliedCounter<"stage" | "result">;
   private readonly reloads: Counter<"result">;
   private readonly reloadProblems: Counter;
   private readonly reloadDuration: Histogram;
@@ -75,7 +76,7 @@ export class NetbootMetrics {
     collectDefaultMetrics({ register: this.registry });
     const now = options.nowSeconds ?? (() => Date.now() / 1000);
 
-    this.requests = new Counter({
+    this.requests = new TalliedCounter({
       name: "netboot_http_requests_total",
       help: "HTTP requests answered, by route, method and status code.",
       labelNames: ["route", "method", "status"],
@@ -88,19 +89,19 @@ export class NetbootMetrics {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
       registers,
     });
-    this.bytes = new Counter({
+    this.bytes = new TalliedCounter({
       name: "netboot_http_response_bytes_total",
       help: "Response body bytes written, by route.",
       labelNames: ["route"],
       registers,
     });
-    this.misses = new Counter({
+    this.misses = new TalliedCounter({
       name: "netboot_match_misses_total",
       help: "Machine requests that got no answer, by route and reason (no group, no profile, no boot, no template, or an error code).",
       labelNames: ["route", "reason"],
       registers,
     });
-    this.boots = new Counter({
+    this.boots = new TalliedCounter({
       name: "netboot_boot_requests_total",
       help: "Requests that are part of a network boot, by stage and result (ok, error, aborted).",
       labelNames: ["stage", "result"],
@@ -230,16 +231,16 @@ export class NetbootMetrics {
   /** Counts one answered request (called for every response; cheap). */
   observeResponse(info: ResponseInfo, stage: BootStage | undefined = stageOf(info)): void {
     const route = routeLabel(info);
-    this.requests.inc({ route, method: info.method, status: String(info.status) });
+    this.requests.add(1, route, info.method, String(info.status));
     this.duration.observe({ route }, info.durationMs / 1000);
-    if (info.bytes > 0) this.bytes.inc({ route }, info.bytes);
+    if (info.bytes > 0) this.bytes.add(info.bytes, route);
     const reason = info.outcome.reason;
     if (reason !== undefined && info.status >= 400 && stage !== undefined && stage !== "asset") {
-      this.misses.inc({ route, reason });
+      this.misses.add(1, route, reason);
     }
     if (stage !== undefined) {
       const result = !info.completed ? "aborted" : info.status < 400 ? "ok" : "error";
-      this.boots.inc({ stage, result });
+      this.boots.add(1, stage, result);
     }
   }
 
