@@ -4,7 +4,7 @@ import { FlagError, flagUsage, UsageError } from "../config/flags.js";
 import { parseServeConfig, SERVE_FLAGS, type ServeConfig } from "../config/serve-config.js";
 import { NETBOOT_VERSION } from "../version.js";
 import { startServer, type RunningServer } from "../http/server.js";
-import { takeOverSignals } from "../util/signals.js";
+import { onStopSignals } from "../util/signals.js";
 import { createLogger } from "../observe/logger.js";
 
 const USAGE = `Usage: netboot serve [flags]    (also: netboot [flags])
@@ -55,9 +55,11 @@ export const serveCommand: Command = {
         process.exit(0);
       });
     };
-    takeOverSignals();
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
-    process.once("SIGINT", () => shutdown("SIGINT"));
+    onStopSignals(shutdown, (signal) => {
+      logger.warn({ signal }, "stopping at once: a second signal while finishing requests");
+      logger.flush();
+      process.exit(1);
+    });
     process.on("SIGHUP", () => void server?.store.reload("SIGHUP"));
     server = await startServer(config, logger, https);
     // Keep running: the listening socket holds the event loop open.

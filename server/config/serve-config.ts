@@ -49,7 +49,7 @@ export const SERVE_FLAGS: FlagSpecs = {
     env: true,
     description: "Most bytes the declared OS image files (sources/) may take in the assets folder, downloads included, e.g. 20GiB; a fetch that would exceed it fails with 507; unset: no budget",
   },
-  "shutdown-grace": { type: "string", default: "30s", env: true, description: "How long SIGTERM waits for in-flight requests (e.g. 30s, 500ms)" },
+  "shutdown-grace": { type: "string", default: "30s", env: true, description: "How long SIGTERM waits for in-flight requests (e.g. 30s, 500ms); a second signal stops at once" },
   version: { type: "boolean", default: false, env: true, description: "Print the version and exit" },
   help: { type: "boolean", default: false, env: true, description: "Print usage and exit" },
 };

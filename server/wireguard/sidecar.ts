@@ -4,7 +4,7 @@
  * remove it on SIGTERM or SIGINT. Reloads use `wg syncconf`, so adding a
  * router keeps every existing session.
  */
-import { takeOverSignals } from "../util/signals.js";
+import { onStopSignals } from "../util/signals.js";
 import { createLink, enableIpv4Forwarding, type Log } from "./link.js";
 import { filesFingerprint, type StateSource } from "./state-dir.js";
 import { parseStateFiles, type WireGuardState } from "./state.js";
@@ -115,14 +115,15 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
   const poll = setInterval(reload, options.pollIntervalMs);
 
   const outcome = await new Promise<number>((resolve) => {
-    const onSignal = (signal: string) => () => {
-      stopping = true;
-      log(`${signal}: removing ${interfaceName}`);
-      resolve(0);
-    };
-    takeOverSignals();
-    process.once("SIGTERM", onSignal("SIGTERM"));
-    process.once("SIGINT", onSignal("SIGINT"));
+    // A repeated signal changes nothing: the interface and its rules are removed either way.
+    onStopSignals(
+      (signal) => {
+        stopping = true;
+        log(`${signal}: removing ${interfaceName}`);
+        resolve(0);
+      },
+      (signal) => log(`${signal}: already removing ${interfaceName}`),
+    );
     void link.child?.then((result) => {
       if (stopping) return;
       stopping = true;

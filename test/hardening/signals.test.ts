@@ -1,6 +1,8 @@
+import { execFile } from "node:child_process";
 import net from "node:net";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { json, makeDataDir, removeDir } from "../support/data-dir.js";
 import { bootableFiles, GOOD_MAC } from "./support/fixtures.js";
@@ -97,6 +99,21 @@ describe("signals to `netboot serve`", () => {
     download.close();
   }, 60_000);
 
+  it("on a second SIGTERM while finishing a download, exits 1 at once and says why", async () => {
+    const server = await start();
+    const download = await HttpSocket.connect(server.url);
+    download.socket.removeAllListeners("data");
+    download.socket.once("data", () => download.socket.pause());
+    download.write("GET /assets/big.img HTTP/1.1\r\nHost: test\r\n\r\n");
+    await sleep(300);
+    process.kill(server.proc.pid!, "SIGTERM");
+    await server.waitForLog((l) => typeof l.msg === "string" && l.msg.startsWith("shutting down"));
+    process.kill(server.proc.pid!, "SIGTERM");
+    expect(await server.exited).toEqual({ code: 1, signal: null });
+    expect(server.logs.some((l) => l.level === 40 && l.signal === "SIGTERM" && String(l.msg).startsWith("stopping at once"))).toBe(true);
+    download.close();
+  }, 60_000);
+
   it("on SIGHUP reloads the data directory and serves the change", async () => {
     const server = await start();
     const before = await fetch(`${server.url}/ipxe?mac=${GOOD_MAC}`);
@@ -114,4 +131,37 @@ describe("signals to `netboot serve`", () => {
     process.kill(server.proc.pid!, "SIGTERM");
     expect(await server.exited).toEqual({ code: 0, signal: null });
   }, 60_000);
+});
+
+/**
+ * Stop signals in a process that runs children through execa, whose clean-up
+ * (signal-exit) sends a signal to the process again when it sees no other
+ * listener for it: with handlers that ran once, `netboot wireguard up` died
+ * in the middle of removing its interface whenever a `wg` or `ip` was running.
+ */
+describe("stop signals while a child process runs", () => {
+  let signalsModule: string;
+  beforeAll(() => {
+    signalsModule = pathToFileURL(path.join(path.dirname(ensureBuiltCli()), "..", "util", "signals.js")).href;
+  }, 240_000);
+
+  it("finish stopping, and a second signal gets its own handler", async () => {
+    const script = `import { execa } from "execa";
+      import { onStopSignals } from ${JSON.stringify(signalsModule)};
+      onStopSignals(
+        (signal) => { console.log("stopping on " + signal); setTimeout(() => { console.log("stopped"); process.exit(0); }, 300); },
+        (signal) => console.log("again: " + signal),
+      );
+      // A child started after the handlers: its clean-up listens for the signals too.
+      execa("sleep", ["10"]).catch(() => undefined);
+      setTimeout(() => process.kill(process.pid, "SIGTERM"), 200);
+      setTimeout(() => process.kill(process.pid, "SIGINT"), 250);`;
+    // Run from the checkout, where the script finds execa.
+    const result = await new Promise((resolve) => {
+      const child = execFile(process.execPath, ["--input-type=module", "-e", script], { cwd: process.cwd(), timeout: 15_000, encoding: "utf8" }, (_err, stdout) =>
+        resolve({ code: child.exitCode, signal: child.signalCode, stdout }),
+      );
+    });
+    expect(result).toEqual({ code: 0, signal: null, stdout: "stopping on SIGTERM\nagain: SIGINT\nstopped\n" });
+  });
 });
