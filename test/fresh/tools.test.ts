@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
 /** Essential on every Debian system (bash, coreutils, util-linux) or part of Node and npm. */
-const ALWAYS_THERE = new Set(["sh", "bash", "cat", "mkfifo", "prlimit", "setpriv", "node", "npm", "npx"]);
+const ALWAYS_THERE = new Set(["sh", "bash", "cat", "sleep", "mkfifo", "prlimit", "setpriv", "node", "npm", "npx"]);
 /** This project's own command, which the test that runs it puts on PATH itself. */
 const OWN = new Set(["netboot"]);
 /** Suites with their own runners that .ci/run starts after installing .ci/apt-packages.txt. */
