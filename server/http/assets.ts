@@ -1,4 +1,4 @@
-import { close, constants, fstat, open, promises as fsp, readlinkSync, type Stats } from "node:fs";
+import { close, fstat, open, promises as fsp, readlinkSync, type Stats } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -7,6 +7,7 @@ import { sendFileBody } from "./file-body.js";
 import { fileAnswer } from "./file-response.js";
 import { sendNotFound } from "./respond.js";
 import { compareBytes } from "../match/group.js";
+import { READ_ONLY_NO_WAIT } from "../util/open-flags.js";
 
 export const ASSETS_PREFIX = "/assets/";
 
@@ -98,8 +99,7 @@ export class AssetFiles {
     const absolute = path.join(this.root, relative);
     let fd: number;
     try {
-      // Non-blocking: opening a FIFO someone left in the folder must not wait for a writer.
-      fd = await openFile(absolute, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+      fd = await openFile(absolute, READ_ONLY_NO_WAIT);
     } catch {
       return "no such asset";
     }

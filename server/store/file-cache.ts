@@ -1,7 +1,8 @@
-import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync, type Stats } from "node:fs";
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, type Stats } from "node:fs";
 import path from "node:path";
 import { getSystemErrorMap } from "node:util";
 import { DocumentError } from "./document.js";
+import { READ_ONLY_NO_WAIT } from "../util/open-flags.js";
 import { STORE_TIMING } from "./timing.js";
 import type { FileProblem } from "./types.js";
 
@@ -82,19 +83,16 @@ function notRegular(stats: Stats): string {
   return "is not a regular file";
 }
 
-const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
-
 /**
  * Opens a file nothing is known of yet, with its stats; ABSENT_FILE when it
  * does not exist, undefined when opening fails otherwise (the caller then
  * goes the stat-first way, which says why: a folder without search
- * permission, say, rather than the file). Opened non-blocking, so a FIFO
- * opens (and reads) as empty instead of blocking the server.
+ * permission, say, rather than the file).
  */
 function openWithStats(absolute: string): { fd: number; stats: Stats } | typeof ABSENT_FILE | undefined {
   let fd: number;
   try {
-    fd = openSync(absolute, READ_FLAGS);
+    fd = openSync(absolute, READ_ONLY_NO_WAIT);
   } catch (err) {
     const code = errnoOf(err)?.code;
     return code !== undefined && ABSENT.has(code) ? ABSENT_FILE : undefined;
@@ -114,7 +112,7 @@ function openWithStats(absolute: string): { fd: number; stats: Stats } | typeof 
  * written meanwhile, has another).
  */
 function readWhole(absolute: string, stamp: Stamp, size: number, openFd?: number): string | typeof CHANGED {
-  const fd = openFd ?? openSync(absolute, READ_FLAGS);
+  const fd = openFd ?? openSync(absolute, READ_ONLY_NO_WAIT);
   try {
     const buffer = Buffer.allocUnsafe(size);
     let length = 0;
