@@ -67,8 +67,7 @@ export class AssetFiles {
 
   async serve(request: FastifyRequest, reply: FastifyReply, relative: string): Promise<FastifyReply | undefined> {
     request.outcome.endpoint = "/assets/";
-    const segments = relative.split("/");
-    if (relative.includes("\0") || relative.includes("\\") || segments.includes("..") || this.hidden.has(segments[0]!)) {
+    if (relative.includes("\0") || relative.includes("\\") || relative.split("/").includes("..")) {
       return sendNotFound(reply, "refused path");
     }
     const opened = await this.open(relative);
@@ -105,7 +104,7 @@ export class AssetFiles {
     }
     try {
       const real = pathOfDescriptor(fd) ?? (await fsp.realpath(absolute));
-      if (!(await this.contains(real))) {
+      if (!(await this.servable(real))) {
         closeQuietly(fd);
         return "refused path";
       }
@@ -116,11 +115,15 @@ export class AssetFiles {
     }
   }
 
-  private async contains(real: string): Promise<boolean> {
+  /** Whether a real path is under the root, and not in one of netboot's own folders there (however a path or symlink led to it). */
+  private async servable(real: string): Promise<boolean> {
     const inside = (root: string) => real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
-    if (this.realRoot !== undefined && inside(this.realRoot)) return true;
-    this.realRoot = await fsp.realpath(this.root);
-    return inside(this.realRoot);
+    if (this.realRoot === undefined || !inside(this.realRoot)) {
+      this.realRoot = await fsp.realpath(this.root);
+      if (!inside(this.realRoot)) return false;
+    }
+    for (const name of this.hidden) if (inside(path.join(this.realRoot, name))) return false;
+    return true;
   }
 
   private sendFile(request: FastifyRequest, reply: FastifyReply, name: string, file: OpenAsset): FastifyReply | undefined {

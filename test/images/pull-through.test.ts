@@ -186,6 +186,10 @@ describe("pull-through serving of declared files", () => {
     expect(answer.body).toContain("refused a redirect to http://0.0.0.0:9 (only https, or the same origin, is followed)");
     expect((await server.get("/assets/.netboot-images/stored/")).status).toBe(404);
     expect((await server.get("/assets/.netboot-images")).status).toBe(404);
+    // Nor through a symbolic link in the assets folder.
+    symlinkSync(".netboot-images", path.join(root.assetsDir, "peek"));
+    expect((await server.get("/assets/peek/")).status).toBe(404);
+    expect((await server.get("/assets/peek/partial/")).status).toBe(404);
     // The folder exists (the failed download used it) but the assets listing does not show it.
     expect(existsSync(path.join(root.assetsDir, ".netboot-images/partial"))).toBe(true);
     writeFileSync(path.join(root.assetsDir, ".hidden-by-the-user"), "x");
