@@ -11,7 +11,7 @@ import { imagesHook } from "../images/http-hook.js";
 import { ImageMetrics } from "../images/metrics.js";
 import { DataStore } from "../store/store.js";
 import { Explainer } from "../validate/explain.js";
-import { buildApp, limitedServerFactory, ROUTER_OPTIONS, type ResponseInfo } from "./app.js";
+import { buildApp, limitedServerFactory, FASTIFY_OPTIONS, type ResponseInfo } from "./app.js";
 import { ConnectionGuard, DEBUG_MAX_CONNECTIONS, defaultMaxConnections, type ShedAction } from "./connections.js";
 import { stateRoutes } from "./state-routes.js";
 import { healthRoutes, machineByPath, MACHINES_PREFIX, viewRoutes, type ViewHandler } from "./views.js";
@@ -42,7 +42,7 @@ function urlOf(app: FastifyInstance, listen: ListenAddress, scheme: string): str
 
 /** A small app of its own for the read-only views, when they listen apart from the machines (with the same limits). */
 async function buildDebugApp(views: Record<string, ViewHandler>, byPath: ViewHandler, writeRoutes: RouteOptions[]): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, serverFactory: limitedServerFactory(), routerOptions: ROUTER_OPTIONS });
+  const app = Fastify({ logger: false, serverFactory: limitedServerFactory(), ...FASTIFY_OPTIONS });
   for (const [url, handler] of Object.entries(views)) app.route({ method: "GET", url, handler });
   app.route({ method: "GET", url: `${MACHINES_PREFIX}*`, handler: byPath });
   for (const route of writeRoutes) app.route(route);
