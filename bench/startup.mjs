@@ -1,12 +1,13 @@
 // Start-up and reload: spawn → first answer of `netboot serve` over N groups,
 // against the floor (a process that reads and JSON-parses the same files, then
-// answers), rounds interleaved; peak RSS; and how soon a changed group file is
+// answers), rounds interleaved; peak RSS; netboot again as the container image
+// starts it (its NODE_OPTIONS); and how soon a changed group file is
 // served.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { generateDataDir, macOf } from "./lib/data-dir.mjs";
 import { cpuSeconds, freePort, memory, SERVER_CPU, sleep, startPinned } from "./lib/proc.mjs";
-import { netbootCliInUse } from "./lib/servers.mjs";
+import { imageNodeOptions, netbootCliInUse } from "./lib/servers.mjs";
 import { range3, ratioOf, spread } from "./lib/stats.mjs";
 import { printTable } from "./lib/table.mjs";
 
@@ -24,9 +25,9 @@ async function probe(url) {
 }
 
 /** Spawns a server and polls it every 5 ms until it answers (bounded); seconds to the first answer, CPU and peak RSS then. */
-async function timeToFirstAnswer(command, args, port) {
+async function timeToFirstAnswer(command, args, port, env = process.env) {
   const started = performance.now();
-  const handle = startPinned(SERVER_CPU, command, args, { stderr: "pipe" });
+  const handle = startPinned(SERVER_CPU, command, args, { stderr: "pipe", env });
   handle.child.stderr.resume();
   try {
     const deadline = Date.now() + 300_000;
@@ -84,24 +85,32 @@ async function reloadLatency(dataPath) {
   }
 }
 
+/** netboot is also started as the container image starts it, with the image's NODE_OPTIONS (V8 heap settings). */
+const IMAGE_NODE_OPTIONS = imageNodeOptions();
+const IMAGE_COLUMN = `netboot with the image's NODE_OPTIONS (${IMAGE_NODE_OPTIONS || "none"}): s, peak RSS`;
+
 export async function benchStartup({ workDir, sizes, rounds }) {
   const results = [];
   for (const groups of sizes) {
     const dataPath = generateDataDir(workDir, groups);
     warmPageCache(dataPath);
-    const runs = { netboot: [], floor: [] };
+    const runs = { netboot: [], floor: [], image: [] };
     for (let r = 0; r < rounds; r++) {
       const ours = await netbootArgs(dataPath);
       runs.netboot.push(await timeToFirstAnswer(process.execPath, ours.args, ours.port));
       const port = await freePort();
       runs.floor.push(await timeToFirstAnswer(process.execPath, [FLOOR, String(port), dataPath], port));
+      if (IMAGE_NODE_OPTIONS) {
+        const image = await netbootArgs(dataPath);
+        runs.image.push(await timeToFirstAnswer(process.execPath, image.args, image.port, { ...process.env, NODE_OPTIONS: IMAGE_NODE_OPTIONS }));
+      }
     }
     const reloadMs = groups <= 10_000 ? await reloadLatency(dataPath) : NaN;
     results.push({ groups, runs, reloadMs });
   }
   printTable(
     `Start-up: spawn → first HTTP answer (pinned to one CPU), ${rounds} interleaved rounds, min/median/max; floor = read + JSON.parse of every group and profile file, then answer`,
-    ["groups", "netboot s", "floor s", "ratio", "netboot CPU-s", "floor CPU-s", "netboot peak RSS MiB", "floor peak RSS MiB", "changed file served after ms"],
+    ["groups", "netboot s", "floor s", "ratio", "netboot CPU-s", "floor CPU-s", "netboot peak RSS MiB", "floor peak RSS MiB", "changed file served after ms", IMAGE_COLUMN],
     results.map(({ groups, runs, reloadMs }) => {
       const s = (list, key) => spread(list.map((r) => r[key]));
       const mib = (list) => spread(list.map((r) => r.peakRssBytes / 2 ** 20));
@@ -115,6 +124,7 @@ export async function benchStartup({ workDir, sizes, rounds }) {
         "netboot peak RSS MiB": range3(mib(runs.netboot), 0),
         "floor peak RSS MiB": range3(mib(runs.floor), 0),
         "changed file served after ms": Number.isFinite(reloadMs) ? reloadMs.toFixed(0) : "-",
+        [IMAGE_COLUMN]: runs.image.length === 0 ? "-" : `${range3(s(runs.image, "seconds"))} s, ${range3(mib(runs.image), 0)} MiB`,
       };
     }),
   );

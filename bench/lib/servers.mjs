@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, SERVER_CPU, startPinned, waitForPort } from "./proc.mjs";
@@ -13,6 +13,12 @@ export function useNetbootCli(cli) {
   netbootCli = path.resolve(cli);
 }
 export const netbootCliInUse = () => netbootCli;
+
+/** The NODE_OPTIONS the container image sets (its Dockerfile's `ENV NODE_OPTIONS=`), or "" when it sets none. */
+export function imageNodeOptions() {
+  const line = /^ENV NODE_OPTIONS=(.*)$/m.exec(readFileSync(path.join(REPO_ROOT, "Dockerfile"), "utf8"));
+  return line ? line[1].trim().replace(/^"(.*)"$/, "$1") : "";
+}
 
 async function started(handle, port, name, timeoutMs) {
   try {
