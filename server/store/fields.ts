@@ -97,31 +97,33 @@ function suggest(kind: "group" | "profile", key: string, parent: string): string
  */
 export function strayKeys(kind: "group" | "profile", document: unknown): StrayKey[] {
   const found: StrayKey[] = [];
-  // `pointer` is where the object is in this document (`/Boot`), `path` where its field is known (`/boot`).
-  const walk = (value: unknown, level: Level, pointer: string, path: string) => {
-    if (value === null || typeof value !== "object" || Array.isArray(value)) return;
-    for (const key of Object.keys(value)) {
-      const field = fieldOf(key, level.fields);
-      if (field !== undefined) {
-        const sub = level.children?.[field];
-        if (sub) walk((value as Record<string, unknown>)[key], sub, `${pointer}/${escapePointer(key)}`, `${path}/${field}`);
-        continue;
-      }
-      const retired = RETIRED[kind]?.[`${path}/${foldKey(key)}`];
-      const target = retired ? undefined : suggest(kind, key, path);
-      const hint = retired ?? (target !== undefined ? `did you mean ${target}?` : `known keys here: ${level.fields.join(", ")}`);
-      found.push({ pointer: `${pointer}/${escapePointer(key)}`, message: `unknown key "${key}" is ignored (${hint})` });
-    }
-  };
-  walk(document, kind === "group" ? GROUP : PROFILE, "", "");
-  return kind === "group" ? withSelectorHints(document, found) : found;
+  const lastKeys: LastKeys = {};
+  walkLevel(kind, document, kind === "group" ? GROUP : PROFILE, "", "", found, lastKeys);
+  return kind === "group" ? withSelectorHints(document, found, lastKeys) : found;
 }
 
-/** The value of the field a document's keys set (Go: the last key that folds to it wins), and that key. */
-function fieldValue(document: Record<string, unknown>, field: string): { key: string; value: unknown } | undefined {
-  let last: string | undefined;
-  for (const key in document) if (Object.hasOwn(document, key) && foldKey(key) === field) last = key;
-  return last === undefined ? undefined : { key: last, value: document[last] };
+/** The top-level keys that set `metadata` and `selector` (Go: the last key that folds to a field wins). */
+interface LastKeys {
+  metadata?: string;
+  selector?: string;
+}
+
+/** Adds the stray keys of one object to `found`. `pointer` is where the object is in this document (`/Boot`), `path` where its field is known (`/boot`). */
+function walkLevel(kind: "group" | "profile", value: unknown, level: Level, pointer: string, path: string, found: StrayKey[], lastKeys?: LastKeys): void {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return;
+  for (const key of Object.keys(value)) {
+    const field = fieldOf(key, level.fields);
+    if (field !== undefined) {
+      if (lastKeys && (field === "metadata" || field === "selector")) lastKeys[field] = key;
+      const sub = level.children?.[field];
+      if (sub) walkLevel(kind, (value as Record<string, unknown>)[key], sub, `${pointer}/${escapePointer(key)}`, `${path}/${field}`, found);
+      continue;
+    }
+    const retired = RETIRED[kind]?.[`${path}/${foldKey(key)}`];
+    const target = retired ? undefined : suggest(kind, key, path);
+    const hint = retired ?? (target !== undefined ? `did you mean ${target}?` : `known keys here: ${level.fields.join(", ")}`);
+    found.push({ pointer: `${pointer}/${escapePointer(key)}`, message: `unknown key "${key}" is ignored (${hint})` });
+  }
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
@@ -131,17 +133,17 @@ const isObject = (value: unknown): value is Record<string, unknown> => value !==
  * catch-all. Says so where a stray key was meant for the selector, and flags a
  * `selector` indented into `metadata` (valid template data, so not unknown).
  */
-function withSelectorHints(document: unknown, found: StrayKey[]): StrayKey[] {
+function withSelectorHints(document: unknown, found: StrayKey[], lastKeys: LastKeys): StrayKey[] {
   if (!isObject(document)) return found;
-  const metadata = fieldValue(document, "metadata");
-  if (isObject(metadata?.value) && isObject(metadata.value.selector)) {
+  const metadata = lastKeys.metadata === undefined ? undefined : document[lastKeys.metadata];
+  if (isObject(metadata) && isObject(metadata.selector)) {
     found.push({
-      pointer: `/${escapePointer(metadata.key)}/selector`,
+      pointer: `/${escapePointer(lastKeys.metadata!)}/selector`,
       message: `"selector" inside metadata is template data, not the group's selector (did you mean /selector?)`,
     });
   }
   if (found.length === 0) return found;
-  const selector = fieldValue(document, "selector")?.value;
+  const selector = lastKeys.selector === undefined ? undefined : document[lastKeys.selector];
   const catchAll = !isObject(selector) || Object.keys(selector).length === 0;
   if (!catchAll) return found;
   return found.map((stray) =>
