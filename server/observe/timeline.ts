@@ -171,7 +171,10 @@ function labelsUnchanged(kept: Record<string, string>, labels: Record<string, st
     if (++count > MAX_LABELS || key.length > MAX_LABEL_CHARS) return false;
     const value = labels[key]!;
     if (value.length > MAX_LABEL_CHARS) return false;
-    if (kept[key] !== (keepValues || value === "" || identifying(key) ? value : REDACTED)) return false;
+    const keptValue = kept[key];
+    // A value kept as it is was kept for this key (identifying, empty or all kept): no need to ask again.
+    if (keptValue === value && value !== REDACTED) continue;
+    if (keptValue !== (keepValues || value === "" || identifying(key) ? value : REDACTED)) return false;
   }
   let keptCount = 0;
   for (const _ in kept) keptCount++;
