@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { validateCommand } from "../../server/cli/validate.js";
+import { strayKeys } from "../../server/store/fields.js";
 import { json, makeDataDir, removeDir } from "../support/data-dir.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { runCommand } from "../validate/run-command.js";
@@ -98,6 +99,21 @@ describe("keys Matchbox ignores", () => {
         "as written, this group's selector is empty, so it matches every machine",
     );
     expect(code).toBe(0);
+  });
+
+  it("the selector hints follow the keys Go would read: any case, the last key for a field winning", () => {
+    const nested = { "METADATA": { selector: { serial: "S" } } };
+    expect(strayKeys("group", { ...nested, Selector: { serial: "X" } })).toEqual([
+      { pointer: "/METADATA/selector", message: '"selector" inside metadata is template data, not the group\'s selector (did you mean /selector?)' },
+    ]);
+    expect(strayKeys("group", nested)[0]!.message).toMatch(/; as written, this group's selector is empty, so it matches every machine$/);
+    // A later `Metadata` is the one Go keeps: the nested selector before it is gone.
+    expect(strayKeys("group", { metadata: { selector: { serial: "S" } }, Metadata: { hostname: "h" } })).toEqual([]);
+    // A later empty `SELECTOR` empties the selector: the hint about a stray `mac` says so.
+    const hint = strayKeys("group", { selector: { serial: "S" }, mac: "52:54:00:00:00:01", SELECTOR: {} });
+    expect(hint.map((k) => k.pointer)).toEqual(["/mac"]);
+    expect(hint[0]!.message).toContain("as written, this group's selector is empty");
+    expect(strayKeys("group", { SELECTOR: {}, selector: { serial: "S" }, mac: "52:54:00:00:00:01" })[0]!.message).not.toContain("selector is empty");
   });
 
   it("a JSON syntax error names the line and column, on one line", async () => {
