@@ -3,7 +3,7 @@
 // Benchmarks netboot against references measured in the same run, rounds interleaved.
 // Loopback parts send only to 127.0.0.1; the tunnel part only to addresses inside
 // namespaces it creates, from clients run under `ip netns exec`. Every loop is bounded.
-import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { hasCommand, machine } from "./lib/proc.mjs";
@@ -54,6 +54,11 @@ mkdirSync(workDir, { recursive: true });
 const results = { machine: machine(), at: new Date().toISOString(), quick, rounds, netbootCli: netbootCliInUse() };
 const m = results.machine;
 console.log(`machine: ${m.nproc} CPUs (${m.cpuModel}), Node ${m.node}, load average ${(await import("node:os")).loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+// The package's Node (package.json engines, ">=26") is the one the image runs.
+const requiredNodeMajor = Number(/\d+/.exec(JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).engines.node)[0]);
+if (Number(process.versions.node.split(".")[0]) < requiredNodeMajor) {
+  console.log(`note: netboot and its image run Node ${requiredNodeMajor}; with Node ${process.versions.node} start-up is slower (no compile cache). PATH="$(scripts/fetch-node.sh)/bin:$PATH" npm run bench measures with it.`);
+}
 console.log(`netboot: ${netbootCliInUse()}${netbootCliInUse() === CLI ? "" : " (not this checkout's build)"}, built ${statSync(netbootCliInUse()).mtime.toISOString()}`);
 const started = performance.now();
 const timed = async (name, work) => {
