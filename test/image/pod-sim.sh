@@ -34,6 +34,8 @@ cleanup() {
   if [[ -n "$wg_pid" ]]; then kill "$wg_pid" 2>/dev/null || true; fi
   if [[ -n "$stub_pid" ]]; then kill "$stub_pid" 2>/dev/null || true; fi
   if [[ -f "$work/play.yaml" ]]; then podman kube play --down "$work/play.yaml" >/dev/null 2>&1 || true; fi
+  # Should taking it down fail, the pod must not outlive the suite (its name is this suite's).
+  if [[ -n "$pod" ]]; then podman pod rm -f -i "$pod" >/dev/null 2>&1 || true; fi
   podman rmi "$image_repo:upgraded" >/dev/null 2>&1 || true
   ip netns del "$router_ns" 2>/dev/null || true
   ip link del "$tag-r" 2>/dev/null || true
@@ -80,6 +82,8 @@ play_pod() {
   "$helm" template sim "$repo_root/chart" -n boot -f "$work/sim-values.yaml" "$@" >"$work/rendered.yaml" 2>/dev/null
   SIM_SERVICE_ACCOUNT_DIR="$work/sa" SIM_KUBE_API="127.0.0.1:$api_port" SIM_CLAIM_ROOT="$work/claims" \
     node "$repo_root/test/image/kube-play-adapter.mjs" "$work/rendered.yaml" "$work/secrets" >"$work/play.yaml"
+  # A pod of the same name left by an earlier run of this suite that was cut short would stop this one.
+  podman kube play --down "$work/play.yaml" >/dev/null 2>&1 || true
   podman kube play --network none "$work/play.yaml" >"$work/play.log" 2>&1 || { cat "$work/play.log"; return 1; }
   local pod_id
   pod_id="$(sed -n '/^Pod:/{n;p;q}' "$work/play.log")"
