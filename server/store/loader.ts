@@ -113,7 +113,7 @@ export async function loadSnapshot(dataDir: string, cache: FileCache, generation
   const loadFile = <T>(relative: string, maxBytes: number, read: ReadFile<T>, check?: { key: string; check: CheckFile<T> }): T | undefined =>
     collect(cache.load(absolute(relative), relative, maxBytes, read, check));
   const listDocuments = (folder: string): string[] => {
-    const listing = cache.list(path.join(dataDir, folder), folder);
+    const listing = cache.list(absolute(folder), folder);
     if (listing.problem) report(listing.problem);
     return documentNames(listing.names);
   };
