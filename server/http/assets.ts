@@ -58,6 +58,8 @@ interface OpenAsset {
 export class AssetFiles {
   /** The root's real path, looked up again when a file seems to be outside it (the root itself may be a symlink that moved). */
   private realRoot: string | undefined;
+  /** The real paths of the hidden folders, under the current real root. */
+  private hiddenRoots: string[] = [];
 
   /** `hidden`: names at the top of the root that are netboot's own (the OS image cache's work folder): never served or listed. */
   constructor(
@@ -119,11 +121,12 @@ export class AssetFiles {
   private async servable(real: string): Promise<boolean> {
     const inside = (root: string) => real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
     if (this.realRoot === undefined || !inside(this.realRoot)) {
-      this.realRoot = await fsp.realpath(this.root);
-      if (!inside(this.realRoot)) return false;
+      const realRoot = await fsp.realpath(this.root);
+      this.hiddenRoots = [...this.hidden].map((name) => path.join(realRoot, name));
+      this.realRoot = realRoot;
+      if (!inside(realRoot)) return false;
     }
-    for (const name of this.hidden) if (inside(path.join(this.realRoot, name))) return false;
-    return true;
+    return !this.hiddenRoots.some(inside);
   }
 
   private sendFile(request: FastifyRequest, reply: FastifyReply, name: string, file: OpenAsset): FastifyReply | undefined {
