@@ -13,16 +13,16 @@ import { validateSourceCode } from "../../server/images/source-validator.generat
 import { STATE_SCHEMA } from "../../server/state/record.js";
 import { validateStateCode } from "../../server/state/state-validator.generated.js";
 import { GROUP_SCHEMA, PROFILE_SCHEMA } from "../../server/store/schema.js";
-import { DOCUMENT_SCHEMA_OPTIONS, validateGroup, validateProfile } from "../../server/store/schema-validators.js";
+import { validateGroup, validateProfile } from "../../server/store/schema-validators.js";
 import type { SchemaValidator } from "../../server/util/json-schema.js";
 
 /**
- * Source declarations and machine state stop at their first error. `unicode:
- * false` measures strings in UTF-16 units, as JavaScript does, not in code
- * points: the generated code then needs none of Ajv's run-time helpers (a
- * string of astral characters reaches a maxLength at half as many
- * characters).
+ * Groups and profiles report every error (a problem names the first), and
+ * their schemas use union types (`["string", "null"]`).
  */
+const DOCUMENT_OPTIONS: Options = { allErrors: true, strict: true, allowUnionTypes: true, unicode: false };
+
+/** Source declarations and machine state stop at their first error. */
 const FIRST_ERROR_OPTIONS: Options = { allErrors: false, strict: true, unicode: false };
 
 interface Generated {
@@ -39,13 +39,19 @@ interface Generated {
   documents: unknown[];
 }
 
+// Every option set has `unicode: false`: strings are measured in UTF-16 units,
+// as JavaScript measures them, not in code points, so the generated code needs
+// none of Ajv's run-time helpers (a string of astral characters reaches a
+// maxLength at half as many characters; the documents' only length is
+// minLength 1, the same either way).
+
 const LONG_ASTRAL = "\ud83d\ude00".repeat(600);
 
 const GENERATED: Generated[] = [
   {
     file: "../../server/store/schema-validators.generated.ts",
     from: "server/store/schema.ts",
-    options: DOCUMENT_SCHEMA_OPTIONS,
+    options: DOCUMENT_OPTIONS,
     schemas: { validateGroupCode: GROUP_SCHEMA, validateProfileCode: PROFILE_SCHEMA },
     validators: { validateGroupCode: validateGroup, validateProfileCode: validateProfile },
     documents: [null, {}, [], "x", { id: 1 }, { id: "" }, { id: "p", boot: { initrd: [null, 2] } }, { selector: { mac: 5 }, sticky: "yes" }, { id: "\ud83d\ude00" }],
