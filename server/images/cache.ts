@@ -59,6 +59,8 @@ function statusOf(err: unknown): number {
  */
 export class ImageCache {
   private readonly inflight = new Map<string, { transfer: Transfer; done: Promise<void> }>();
+  /** Fetches whose temporary file is still being created: later requests join them instead of creating another. */
+  private readonly starting = new Map<string, Promise<{ transfer: Transfer; done: Promise<void> }>>();
   private readonly failures = new Map<string, FetchFailure>();
   private readonly backoff: { firstMs: number; maxMs: number };
   private readonly now: () => number;
@@ -115,23 +117,23 @@ export class ImageCache {
    * started; its `done` settles when the file is verified and in place, or
    * rejects with the failure. A recent failure rejects at once.
    */
-  async ensure(file: DeclaredFile, declared: Iterable<DeclaredFile>): Promise<{ transfer: Transfer; done: Promise<void> }> {
+  ensure(file: DeclaredFile, declared: Iterable<DeclaredFile>): Promise<{ transfer: Transfer; done: Promise<void> }> {
     const key = identity(file);
     const running = this.inflight.get(key);
-    if (running) return running;
+    if (running) return Promise.resolve(running);
+    const starting = this.starting.get(key);
+    if (starting) return starting;
     const failed = this.failure(file);
-    if (failed) throw Object.assign(new Error(failed.reason), { status: failed.status, retryAfterMs: failed.until - this.now() });
-    const transfer = await startTransfer(this.options.assetsRoot, file);
-    // Another request may have started the same fetch while the file was being created.
-    const raced = this.inflight.get(key);
-    if (raced) {
-      await fs.rm(transfer.tempPath, { force: true });
-      return raced;
-    }
-    const job = { transfer, done: this.run(file, transfer, declared, key) };
-    this.inflight.set(key, job);
-    job.done.catch(() => undefined).finally(() => this.inflight.delete(key));
-    return job;
+    if (failed) return Promise.reject(Object.assign(new Error(failed.reason), { status: failed.status, retryAfterMs: failed.until - this.now() }));
+    const started = startTransfer(this.options.assetsRoot, file).then((transfer) => {
+      const job = { transfer, done: this.run(file, transfer, declared, key) };
+      this.inflight.set(key, job);
+      job.done.catch(() => undefined).finally(() => this.inflight.delete(key));
+      return job;
+    });
+    this.starting.set(key, started);
+    void started.catch(() => undefined).finally(() => this.starting.delete(key));
+    return started;
   }
 
   private async run(file: DeclaredFile, transfer: Transfer, declared: Iterable<DeclaredFile>, key: string): Promise<void> {
