@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
@@ -33,5 +33,29 @@ describe("ImageCache.ensure", () => {
     await job.done;
     expect(upstream.count("/os/kernel")).toBe(1);
     expect(readdirSync(path.join(assetsRoot, ".netboot-images/partial"))).toEqual([]);
+  });
+
+  it("a start that cannot create its temporary file fails every request that joined it, and the next request starts afresh", async () => {
+    const kernel = blob(16 * 1024, 5);
+    const upstream = await startUpstream({ "/os/kernel": kernel });
+    cleanups.push(() => upstream.close());
+    const assetsRoot = mkdtempSync(path.join(os.tmpdir(), "netboot-cache-"));
+    cleanups.push(() => rmSync(assetsRoot, { recursive: true, force: true }));
+    // A file where the work folder should be: creating the temporary file fails.
+    writeFileSync(path.join(assetsRoot, ".netboot-images"), "in the way");
+    const source = decodeSource({ path: "os", url: `${upstream.url}/os/`, files: [{ name: "kernel", sha256: sha256(kernel) }] }, "sources/os.json");
+    const file = declaredFiles([source]).get("os/kernel")!;
+    const cache = new ImageCache({ assetsRoot, logger: pino({ level: "silent" }) });
+
+    const attempts = [cache.ensure(file, [file]), cache.ensure(file, [file])];
+    expect(attempts[1]).toBe(attempts[0]);
+    const outcomes = await Promise.allSettled(attempts);
+    expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected"]);
+    expect(upstream.count("/os/kernel")).toBe(0);
+
+    rmSync(path.join(assetsRoot, ".netboot-images"));
+    const job = await cache.ensure(file, [file]);
+    await job.done;
+    expect(upstream.count("/os/kernel")).toBe(1);
   });
 });
