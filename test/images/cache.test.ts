@@ -12,17 +12,23 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** An image cache over a fresh assets folder, and one declared file served by a loopback upstream. */
+async function setUp(seed: number) {
+  const kernel = blob(64 * 1024, seed);
+  const upstream = await startUpstream({ "/os/kernel": kernel });
+  cleanups.push(() => upstream.close());
+  const assetsRoot = mkdtempSync(path.join(os.tmpdir(), "netboot-cache-"));
+  cleanups.push(() => rmSync(assetsRoot, { recursive: true, force: true }));
+  const source = decodeSource({ path: "os", url: `${upstream.url}/os/`, files: [{ name: "kernel", sha256: sha256(kernel) }] }, "sources/os.json");
+  const file = declaredFiles([source]).get("os/kernel")!;
+  const cache = new ImageCache({ assetsRoot, logger: pino({ level: "silent" }) });
+  return { upstream, assetsRoot, file, cache };
+}
+
 describe("ImageCache.ensure", () => {
   it("gives requests that come while a fetch is starting that same start: one temporary file, one transfer", async () => {
-    const kernel = blob(64 * 1024, 3);
-    const upstream = await startUpstream({ "/os/kernel": kernel });
-    cleanups.push(() => upstream.close());
+    const { upstream, assetsRoot, file, cache } = await setUp(3);
     upstream.slowMs = 50;
-    const assetsRoot = mkdtempSync(path.join(os.tmpdir(), "netboot-cache-"));
-    cleanups.push(() => rmSync(assetsRoot, { recursive: true, force: true }));
-    const source = decodeSource({ path: "os", url: `${upstream.url}/os/`, files: [{ name: "kernel", sha256: sha256(kernel) }] }, "sources/os.json");
-    const file = declaredFiles([source]).get("os/kernel")!;
-    const cache = new ImageCache({ assetsRoot, logger: pino({ level: "silent" }) });
 
     const first = cache.ensure(file, [file]);
     const second = cache.ensure(file, [file]);
@@ -36,16 +42,9 @@ describe("ImageCache.ensure", () => {
   });
 
   it("a start that cannot create its temporary file fails every request that joined it, and the next request starts afresh", async () => {
-    const kernel = blob(16 * 1024, 5);
-    const upstream = await startUpstream({ "/os/kernel": kernel });
-    cleanups.push(() => upstream.close());
-    const assetsRoot = mkdtempSync(path.join(os.tmpdir(), "netboot-cache-"));
-    cleanups.push(() => rmSync(assetsRoot, { recursive: true, force: true }));
+    const { upstream, assetsRoot, file, cache } = await setUp(5);
     // A file where the work folder should be: creating the temporary file fails.
     writeFileSync(path.join(assetsRoot, ".netboot-images"), "in the way");
-    const source = decodeSource({ path: "os", url: `${upstream.url}/os/`, files: [{ name: "kernel", sha256: sha256(kernel) }] }, "sources/os.json");
-    const file = declaredFiles([source]).get("os/kernel")!;
-    const cache = new ImageCache({ assetsRoot, logger: pino({ level: "silent" }) });
 
     const attempts = [cache.ensure(file, [file]), cache.ensure(file, [file])];
     expect(attempts[1]).toBe(attempts[0]);
