@@ -23,7 +23,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/bundle.mjs ./scripts/
+COPY scripts/bundle.mjs scripts/deferred-modules.mjs ./scripts/
 COPY server ./server
 RUN npx tsc -p tsconfig.build.json \
  && node scripts/bundle.mjs \

@@ -9,6 +9,7 @@ import { build } from "esbuild";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { deferredModules } from "./deferred-modules.mjs";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const dist = path.resolve(process.argv[2] ?? path.join(root, "dist"));
@@ -26,6 +27,7 @@ await build({
   platform: "node",
   target: "node20",
   logLevel: "warning",
+  plugins: [deferredModules(root)],
   // Dependencies written as CommonJS call require(); an ES module has none of its own.
   banner: { js: 'import { createRequire as createRequireForBundle } from "node:module"; const require = createRequireForBundle(import.meta.url);' },
 });

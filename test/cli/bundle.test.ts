@@ -1,7 +1,12 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
-import { ensureBuiltCli, runCli } from "../hardening/support/built-cli.js";
+import { Agent, request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureBuiltCli, REPO_ROOT, runCli } from "../hardening/support/built-cli.js";
+import { spawnServer, type ChildServer } from "../hardening/support/child-server.js";
+import { removeDir } from "../support/data-dir.js";
+import { selfSignedCert } from "../support/kube-api.js";
 
 // The `netboot` command is one bundle (scripts/bundle.mjs): starting the server
 // resolves no package, and what it needs only on demand stays out of what it loads.
@@ -66,6 +71,69 @@ describe("the bundled command", () => {
       expect(suffixes.filter((suffix) => suffix !== ""), name).toEqual([]);
     }
     expect(found).toBeGreaterThan(10);
+  });
+
+  describe("modules deferred until first use (scripts/deferred-modules.mjs)", () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(path.join(tmpdir(), "netboot-deferred-"));
+    });
+    afterAll(() => removeDir(dir));
+
+    /** Serves with a preload that writes the built-in modules Node loaded when the process exits; answers `ask` before a graceful stop. */
+    async function builtinsLoadedWhile(args: string[], ask: (server: ChildServer) => Promise<void>): Promise<string[]> {
+      const out = path.join(dir, `modules-${Date.now()}.json`);
+      const preload = path.join(dir, "record-modules.cjs");
+      writeFileSync(preload, `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.moduleLoadList)));\n`);
+      const server = await spawnServer(cli, ["-data-path", REPO_ROOT, "-assets-path", `${REPO_ROOT}/assets`, ...args], { nodeOptions: ["--require", preload] });
+      try {
+        await ask(server);
+      } finally {
+        server.proc.kill("SIGTERM");
+        await server.exited;
+      }
+      return (JSON.parse(readFileSync(out, "utf8")) as string[]).filter((entry) => entry.startsWith("NativeModule ")).map((entry) => entry.slice("NativeModule ".length));
+    }
+
+    it("starts, serves machines and metrics without loading Node's HTTPS, HTTP/2, TLS or crypto modules", async () => {
+      const loaded = await builtinsLoadedWhile([], async (server) => {
+        const ipxe = await request(`${server.url}/ipxe?mac=52-54-00-aa-bb-cc`);
+        expect(ipxe.statusCode).toBe(200);
+        expect(await ipxe.body.text()).toContain("coreos.inst.install_dev=/dev/sda");
+        const metrics = await request(`${server.url}/metrics`);
+        expect(metrics.statusCode).toBe(200);
+        expect(await metrics.body.text()).toContain("process_cpu_user_seconds_total");
+      });
+      expect(loaded).toContain("http");
+      for (const deferred of ["https", "http2", "tls", "crypto"]) expect(loaded, deferred).not.toContain(deferred);
+    });
+
+    it("loads them when a start needs them: HTTPS with -web-ssl", async () => {
+      const { cert, key } = selfSignedCert(dir);
+      writeFileSync(path.join(dir, "web.crt"), cert);
+      writeFileSync(path.join(dir, "web.key"), key);
+      const flags = ["-web-ssl", "-web-cert-file", path.join(dir, "web.crt"), "-web-key-file", path.join(dir, "web.key")];
+      const insecure = new Agent({ connect: { rejectUnauthorized: false } });
+      try {
+        const loaded = await builtinsLoadedWhile(flags, async (server) => {
+          expect(server.url.startsWith("https://")).toBe(true);
+          const res = await request(`${server.url}/ipxe?mac=52-54-00-aa-bb-cc`, { dispatcher: insecure });
+          expect(res.statusCode).toBe(200);
+          expect(await res.body.text()).toContain("coreos.inst.install_dev=/dev/sda");
+        });
+        for (const needed of ["https", "tls"]) expect(loaded, needed).toContain(needed);
+      } finally {
+        await insecure.close();
+      }
+    });
+
+    it("bundles a stand-in, not the module, wherever the server's start imports one", () => {
+      const text = serveClosure(cli).files.map((file) => readFileSync(file, "utf8")).join("\n");
+      for (const specifier of ["node:https", "node:http2", "node:crypto", "semver", "@opentelemetry/api"]) {
+        expect(text, specifier).toContain(`// deferred:${specifier}`);
+      }
+      expect(text).not.toMatch(/^import .* from "node:(https|http2|tls|crypto)";$/m);
+    });
   });
 
   // The gRPC API's .proto files, found from inside the bundle too, are test/rpc/cli.test.ts's.
