@@ -12,7 +12,7 @@
 // correct, merely not deferred).
 import { createRequire } from "node:module";
 
-/** Node's built-in modules: HTTPS, HTTP/2 and TLS serve only -cert-file starts; crypto only writes and downloads. */
+/** Node's built-in modules: HTTPS serves only -web-ssl, HTTP/2 only the gRPC API, TLS both; crypto hashes only for writes, downloads and certificates. */
 const BUILTINS = ["https", "http2", "tls", "crypto"];
 /** Packages: semver (fastify's plugin version checks), @opentelemetry/api (prom-client's exemplars, off). */
 const PACKAGES = ["semver", "@opentelemetry/api"];
@@ -28,7 +28,11 @@ function standIn(specifier, names) {
   ].join("\n");
 }
 
-/** The export names of a module, as this (build-time) Node loads it; refuses a module that is not a plain object. */
+/**
+ * The export names of a module, as the Node running the build loads it (the
+ * image builds with the Node it runs); refuses a module that is not a plain
+ * object.
+ */
 function exportNames(requireFrom, specifier) {
   const exports = requireFrom(specifier);
   if (exports === null || typeof exports !== "object") throw new Error(`deferred-modules: ${specifier} exports a ${typeof exports}, not an object: it cannot be deferred`);
