@@ -1,12 +1,17 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../server/config/flags.js";
 import { parseServeConfig, type ServeConfig } from "../../server/config/serve-config.js";
+import { removeDir } from "../support/data-dir.js";
 
 const data = mkdtempSync(path.join(tmpdir(), "netboot-cfg-"));
 const other = mkdtempSync(path.join(tmpdir(), "netboot-cfg-"));
+afterAll(() => {
+  removeDir(data);
+  removeDir(other);
+});
 
 function config(argv: string[], env: NodeJS.ProcessEnv = {}): ServeConfig {
   const request = parseServeConfig(argv, env);

@@ -1,11 +1,13 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { NetbootMetrics, statusFilePeers } from "../../server/observe/metrics.js";
+import { removeDir } from "../support/data-dir.js";
 
 describe("WireGuard peer metrics from the sidecar's status file", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "netboot-wgstatus-"));
+  afterAll(() => removeDir(dir));
   const file = path.join(dir, "status.json");
   const now = 1_800_000_000;
   const metricsFor = () =>

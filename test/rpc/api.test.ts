@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { json } from "../support/data-dir.js";
+import { json, removeDir } from "../support/data-dir.js";
 import { makePki, startRpcTestServer, type Pki, type RpcTestServer } from "./support.js";
 
 const MAC = "52:54:00:a1:9c:ae";
@@ -67,7 +67,10 @@ describe("gRPC API: Terraform's and bootcmd's calls over mutual TLS", () => {
       },
     });
   });
-  afterAll(async () => s.close());
+  afterAll(async () => {
+    await s.close();
+    removeDir(pki.dir);
+  });
 
   it("creates a profile with raw Ignition and a generic template, served over HTTP at once, files as Matchbox writes them", async () => {
     const c = s.client();

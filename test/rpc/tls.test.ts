@@ -4,6 +4,7 @@ import tls from "node:tls";
 import { credentials, Client, Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serviceDefinition } from "../../server/rpc/definitions.js";
+import { removeDir } from "../support/data-dir.js";
 import { makePki, startRpcTestServer, type Pki, type RpcTestServer } from "./support.js";
 
 /** A TLS handshake with the API's port; resolves with what was negotiated or the error that ended it. */
@@ -37,7 +38,10 @@ describe("gRPC API transport: mutual TLS only, as Matchbox serves it", () => {
     pki = await makePki();
     s = await startRpcTestServer(pki, { files: { "groups/a.json": JSON.stringify({ id: "a", profile: "p" }) } });
   });
-  afterAll(async () => s.close());
+  afterAll(async () => {
+    await s.close();
+    removeDir(pki.dir);
+  });
 
   const port = () => Number(s.rpcAddress.split(":").pop());
   const stillServing = async () => {
@@ -128,6 +132,7 @@ describe("gRPC API transport: mutual TLS only, as Matchbox serves it", () => {
       }
     } finally {
       await both.close();
+      removeDir(bundle.dir);
     }
   });
 

@@ -36,7 +36,10 @@ describe("gRPC API writes", () => {
     pki = await makePki();
     s = await startRpcTestServer(pki);
   });
-  afterAll(async () => s.close());
+  afterAll(async () => {
+    await s.close();
+    removeDir(pki.dir);
+  });
 
   it("replace a file atomically: a reader never sees half of one", async () => {
     const c = s.client();

@@ -61,9 +61,9 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
-/** A token file in a fresh directory. */
-export function tokenFile(token = TOKEN): string {
-  const file = path.join(tempDir("netboot-token-"), "token");
+/** A token file in `dir` (a folder the test removes). */
+export function tokenFile(dir: string, token = TOKEN): string {
+  const file = path.join(dir, "token");
   writeFileSync(file, token + "\n", { mode: 0o600 });
   return file;
 }

@@ -22,11 +22,14 @@ async function start(options: Omit<Parameters<typeof startTestServer>[0], "dataD
   return s;
 }
 
-function stateDir(): string {
-  const d = tempDir("netboot-state-");
+/** A fresh folder, removed after the test. */
+function dir(prefix: string): string {
+  const d = tempDir(prefix);
   cleanups.push(() => removeDir(d));
   return d;
 }
+
+const stateDir = () => dir("netboot-state-");
 
 const del = (s: TestServer, target: string, headers: Record<string, string> = {}) => s.get(target, { method: "DELETE", headers });
 const body = (text: string) => JSON.parse(text) as Record<string, unknown>;
@@ -42,7 +45,7 @@ describe("the write API: DELETE /machines/<mac>/state", () => {
 
   it("refuses a missing, malformed or wrong token (401), never logs the token, and accepts the right one", async () => {
     const state = stateDir();
-    const s = await start({ state: { path: state }, apiTokenFile: tokenFile() });
+    const s = await start({ state: { path: state }, apiTokenFile: tokenFile(dir("netboot-token-")) });
     await s.get(`/ignition?${Q}&os=installed`);
     const target = `/machines/${MAC.replace(/:/g, "-")}/state`;
     for (const headers of [{} as Record<string, string>, { authorization: TOKEN }, { authorization: `Basic ${TOKEN}` }, { authorization: "Bearer " }, { authorization: `Bearer ${TOKEN}x` }, { authorization: `Bearer ${TOKEN.slice(0, -1)}` }, { authorization: "Bearer x" }]) {
@@ -61,7 +64,7 @@ describe("the write API: DELETE /machines/<mac>/state", () => {
   });
 
   it("reads the token file for each request (a rotated Secret applies at once); without state it says state is off", async () => {
-    const file = tokenFile();
+    const file = tokenFile(dir("netboot-token-"));
     const s = await start({ apiTokenFile: file });
     const noState = await del(s, `/machines/${MAC}/state`, { authorization: `Bearer ${TOKEN}` });
     expect([noState.status, body(noState.body).error]).toEqual([404, "no machine state is kept: start netboot with -state-path DIR"]);
@@ -72,7 +75,7 @@ describe("the write API: DELETE /machines/<mac>/state", () => {
 
   it("is served where the views are: on a separate listener the main one answers Matchbox's 404", async () => {
     const state = stateDir();
-    const s = await start({ state: { path: state }, apiTokenFile: tokenFile(), debugViews: { host: "127.0.0.1", port: 0 } });
+    const s = await start({ state: { path: state }, apiTokenFile: tokenFile(dir("netboot-token-")), debugViews: { host: "127.0.0.1", port: 0 } });
     await s.get(`/ignition?${Q}&os=installed`);
     const main = await del(s, `/machines/${MAC}/state`, { authorization: `Bearer ${TOKEN}` });
     expect([main.status, main.body]).toEqual([404, "404 page not found\n"]);
@@ -102,7 +105,7 @@ describe("operating machine state from the command line and the views", () => {
 
   it("netboot machines forget: offline in the state directory (a running server notices), or through the API with the token", async () => {
     const state = stateDir();
-    const token = tokenFile();
+    const token = tokenFile(dir("netboot-token-"));
     const s = await start({ state: { path: state }, apiTokenFile: token });
     await s.get(`/ignition?${Q}&os=installed`);
     const offlineList = await runCommand(machinesCommand, ["-state-path", state]);
@@ -116,7 +119,7 @@ describe("operating machine state from the command line and the views", () => {
     await s.get(`/ignition?${Q}&os=installed`);
     const noToken = await runCommand(machinesCommand, ["forget", MAC, "--server", s.url]);
     expect([noToken.code, noToken.stderr]).toEqual([2, expect.stringContaining("needs --api-token-file FILE")]);
-    const wrong = tokenFile("another-token-0123456789");
+    const wrong = tokenFile(dir("netboot-token-"), "another-token-0123456789");
     const refused = await runCommand(machinesCommand, ["forget", MAC, "--server", s.url, "--api-token-file", wrong]);
     expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining("answered 401: wrong bearer token")]);
     const api = await runCommand(machinesCommand, ["forget", MAC, "--server", s.url, "--api-token-file", token]);

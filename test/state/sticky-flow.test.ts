@@ -35,7 +35,7 @@ describe("sticky groups over HTTP: install once, then boot the installed system"
   it("install → the installer's /ignition?…&os=installed flips the machine → its next network boot gets the disk → a restart keeps it → forget → install again", async () => {
     const data = dataDir();
     const state = dir("netboot-state-");
-    const token = tokenFile();
+    const token = tokenFile(dir("netboot-token-"));
     let s = await start({ dataDir: data, state: { path: state }, apiTokenFile: token });
 
     expect((await s.get(`/ipxe?${Q}`)).body).toBe(INSTALLER_IPXE);
