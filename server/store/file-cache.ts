@@ -83,13 +83,41 @@ function notRegular(stats: Stats): string {
   return "is not a regular file";
 }
 
+/** An open file nothing was known of, with its stats and, when one read could be trusted, its text. */
+interface FirstLook {
+  fd: number;
+  stats: Stats;
+  text?: string;
+}
+
+/** A file shorter than this is read in one call when first seen; a larger one is read the careful way. */
+export const FIRST_READ_BYTES = 64 * 1024;
+let firstReadBuffer: Buffer | undefined;
+
+/**
+ * Whether `length` bytes read from a file in one call, before it was stat'ed
+ * as `stats`, are the whole of that version of it: a regular file of that
+ * length, shorter than the read asked for, and changed (change time) and
+ * modified (modification time) only before `unchangedBefore`.
+ */
+export function firstReadTrusted(length: number, stats: Stats, unchangedBefore: number): boolean {
+  return length >= 0 && length < FIRST_READ_BYTES && length === stats.size && stats.isFile() && stats.ctimeMs < unchangedBefore && stats.mtimeMs < unchangedBefore;
+}
+
 /**
  * Opens a file nothing is known of yet, with its stats; ABSENT_FILE when it
  * does not exist, undefined when opening fails otherwise (the caller then
  * goes the stat-first way, which says why: a folder without search
  * permission, say, rather than the file).
+ *
+ * The file is read before it is stat'ed: one call fewer than stat, read,
+ * stat. The text read is kept only if the stats taken after the read say no
+ * change can have happened during it: a regular file, of the length read,
+ * whose change time (which every write and every change of times sets, and
+ * which no program can set back) is before `unchangedBefore`. Otherwise the
+ * caller reads it the careful way, checking the stats before and after.
  */
-function openWithStats(absolute: string): { fd: number; stats: Stats } | typeof ABSENT_FILE | undefined {
+function firstLook(absolute: string, unchangedBefore: number): FirstLook | typeof ABSENT_FILE | undefined {
   let fd: number;
   try {
     fd = openSync(absolute, READ_ONLY_NO_WAIT);
@@ -98,7 +126,15 @@ function openWithStats(absolute: string): { fd: number; stats: Stats } | typeof 
     return code !== undefined && ABSENT.has(code) ? ABSENT_FILE : undefined;
   }
   try {
-    return { fd, stats: fstatSync(fd) };
+    const buffer = (firstReadBuffer ??= Buffer.allocUnsafe(FIRST_READ_BYTES));
+    let length = -1;
+    try {
+      length = readSync(fd, buffer, 0, FIRST_READ_BYTES, 0);
+    } catch {
+      // A folder (EISDIR), a pipe with nothing to read (EAGAIN): the stats say what it is.
+    }
+    const stats = fstatSync(fd);
+    return firstReadTrusted(length, stats, unchangedBefore) ? { fd, stats, text: buffer.toString("utf8", 0, length) } : { fd, stats };
   } catch {
     closeSync(fd);
     return undefined;
@@ -142,9 +178,18 @@ export class FileCache {
   private loadNumber = 0;
   private settle = false;
   private settleAt: number | undefined;
+  /** A file first seen in this load whose change time is before this (epoch ms) can be read in one call (firstLook). */
+  private unchangedBefore = 0;
 
-  /** `rewrite`: applied to each file's text before it is parsed (the -server-url substitution). */
-  constructor(private readonly rewrite: (text: string) => string = (text) => text) {}
+  /**
+   * `rewrite`: applied to each file's text before it is parsed (the
+   * -server-url substitution). `now`: the wall clock file times are compared
+   * with (epoch ms).
+   */
+  constructor(
+    private readonly rewrite: (text: string) => string = (text) => text,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /**
    * Starts a load: files not seen by its end are forgotten. With `settle`,
@@ -154,6 +199,7 @@ export class FileCache {
     this.loadNumber++;
     this.settle = options.settle ?? false;
     this.settleAt = undefined;
+    this.unchangedBefore = this.now() - STORE_TIMING.firstReadMinAgeMs;
   }
 
   endLoad(): void {
@@ -201,8 +247,8 @@ export class FileCache {
    * version is still served, so that requests fail as they would have).
    */
   load<T>(absolute: string, relative: string, maxBytes: number, read: ReadFile<T>, check?: { key: string; check: CheckFile<T> }): Outcome<T> | undefined {
-    // A file nothing is known of is opened straight away: a stat first would cost one more path lookup, and only saves a read when the cached version is unchanged.
-    const opened = this.entries.has(relative) || this.pending.has(relative) ? undefined : openWithStats(absolute);
+    // A file nothing is known of is opened and read straight away: a stat first would cost one more path lookup, and only saves a read when the cached version is unchanged.
+    const opened = this.entries.has(relative) || this.pending.has(relative) ? undefined : firstLook(absolute, this.unchangedBefore);
     if (opened === ABSENT_FILE) return undefined;
     try {
       return this.loadStated(absolute, relative, maxBytes, read, check, opened);
@@ -217,7 +263,7 @@ export class FileCache {
     maxBytes: number,
     read: ReadFile<T>,
     check: { key: string; check: CheckFile<T> } | undefined,
-    opened: { fd: number; stats: Stats } | undefined,
+    opened: FirstLook | undefined,
   ): Outcome<T> | undefined {
     let stats: Stats;
     try {
@@ -243,15 +289,15 @@ export class FileCache {
     try {
       // Refused before reading: a huge file never sits in memory whole.
       if (stats.size > maxBytes) throw new DocumentError(`file is larger than ${maxBytes} bytes`);
-      if (this.settle && !completedBeforeLastChange(stats) && Date.now() - stats.mtimeMs < STORE_TIMING.settleMs) {
+      if (this.settle && !completedBeforeLastChange(stats) && this.now() - stats.mtimeMs < STORE_TIMING.settleMs) {
         // A JSON document ends with its closing bracket: one that parses is whole, however recently written.
         if (absolute.endsWith(".json")) {
-          const early = readWhole(absolute, stamp, stats.size, opened?.fd);
+          const early = opened?.text ?? readWhole(absolute, stamp, stats.size, opened?.fd);
           if (early !== CHANGED && isWholeJson(early)) text = early;
         }
         if (text === undefined && !this.settled(relative, stamp, stats)) return this.waiting<T>(relative);
       }
-      text ??= readWhole(absolute, stamp, stats.size, opened?.fd);
+      text ??= opened?.text ?? readWhole(absolute, stamp, stats.size, opened?.fd);
     } catch (err) {
       if (!(err instanceof DocumentError)) {
         // Not cached: the next load reads the file again.
@@ -301,7 +347,7 @@ export class FileCache {
   /** Whether a changed file has stopped changing: not modified for settleMs, or seen unchanged settleMs apart. */
   private settled(relative: string, stamp: Stamp, stats: Stats): boolean {
     const now = performance.now();
-    const age = Date.now() - stats.mtimeMs;
+    const age = this.now() - stats.mtimeMs;
     if (age >= STORE_TIMING.settleMs) return true;
     const pending = this.pending.get(relative);
     if (pending && sameStamp(pending.stamp, stamp)) {

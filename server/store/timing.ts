@@ -12,6 +12,13 @@ export const STORE_TIMING = {
    * explicit reload (SIGHUP, the start) do not wait.
    */
   settleMs: 300,
+  /**
+   * A file first seen, last changed at least this long before the load
+   * began, is read in one call and stat'ed after (see FileCache): long
+   * enough for the coarse clock that stamps file times, and for a file
+   * server's clock a little behind this one's.
+   */
+  firstReadMinAgeMs: 2_000,
   /** A file still changing after this long is reported (its last good version stays in service). */
   reportChangingAfterMs: 5_000,
   /** A load that could not read everything is retried after this long, doubling… */
