@@ -114,7 +114,7 @@ export function firstReadTrusted(length: number, stats: Stats, unchangedBefore: 
  * stat. The text read is kept only if the stats taken after the read say no
  * change can have happened during it: a regular file, of the length read,
  * whose change time (which every write and every change of times sets, and
- * which no program can set back) is before `unchangedBefore`. Otherwise the
+ * which no system call sets back) is before `unchangedBefore`. Otherwise the
  * caller reads it the careful way, checking the stats before and after.
  */
 function firstLook(absolute: string, unchangedBefore: number): FirstLook | typeof ABSENT_FILE | undefined {
@@ -131,7 +131,7 @@ function firstLook(absolute: string, unchangedBefore: number): FirstLook | typeo
     try {
       length = readSync(fd, buffer, 0, FIRST_READ_BYTES, 0);
     } catch {
-      // A folder (EISDIR), a pipe with nothing to read (EAGAIN): the stats say what it is.
+      // A folder (EISDIR), a pipe (ESPIPE: it cannot be read at an offset, so nothing is taken from it): the stats say what it is.
     }
     const stats = fstatSync(fd);
     return firstReadTrusted(length, stats, unchangedBefore) ? { fd, stats, text: buffer.toString("utf8", 0, length) } : { fd, stats };
