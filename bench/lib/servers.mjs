@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, SERVER_CPU, startPinned, waitForPort } from "./proc.mjs";
@@ -89,6 +89,8 @@ export async function startNginx(workDir, root) {
   const port = await freePort();
   const dir = path.join(workDir, `nginx-${port}`);
   nginxConfig(dir, root, `127.0.0.1:${port}`);
-  const handle = startPinned(SERVER_CPU, "nginx", ["-p", dir, "-c", path.join(dir, "nginx.conf")], { stderr: "inherit" });
+  const pinned = startPinned(SERVER_CPU, "nginx", ["-p", dir, "-c", path.join(dir, "nginx.conf")], { stderr: "inherit" });
+  // Its prefix folder (configuration, logs, temp files) goes with it.
+  const handle = { ...pinned, stop: async () => { try { await pinned.stop(); } finally { rmSync(dir, { recursive: true, force: true }); } } };
   return started(handle, port, "nginx", 30_000);
 }
