@@ -292,11 +292,12 @@ export class FileCache {
       if (this.settle && !completedBeforeLastChange(stats) && this.now() - stats.mtimeMs < STORE_TIMING.settleMs) {
         // A JSON document ends with its closing bracket: one that parses is whole, however recently written.
         if (absolute.endsWith(".json")) {
-          const early = opened?.text ?? readWhole(absolute, stamp, stats.size, opened?.fd);
+          const early = readWhole(absolute, stamp, stats.size, opened?.fd);
           if (early !== CHANGED && isWholeJson(early)) text = early;
         }
         if (text === undefined && !this.settled(relative, stamp, stats)) return this.waiting<T>(relative);
       }
+      // A text read in one call (firstLook) is of a file unchanged for longer than settling takes: it never reaches the branch above.
       text ??= opened?.text ?? readWhole(absolute, stamp, stats.size, opened?.fd);
     } catch (err) {
       if (!(err instanceof DocumentError)) {
